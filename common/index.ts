@@ -1,0 +1,3 @@
+// The only door into common/: small helpers every layer may use.
+export type { Logger } from './logger.js';
+export { noopLogger } from './logger.js';

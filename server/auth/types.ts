@@ -1,0 +1,49 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** A key pair the server can verify signatures with. */
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Looks up the secret for an access key id; undefined → InvalidAccessKeyId. */
+export type CredentialLookup = (accessKeyId: string) => Credentials | undefined;
+
+/** The parts of an HTTP request SigV4 signs, exactly as received. */
+export interface AuthRequest {
+  method: string;
+  /** Raw request path as sent on the wire (still percent-encoded), without the query. */
+  rawPath: string;
+  /** Raw query string as sent (without '?'), '' if none. */
+  rawQuery: string;
+  headers: IncomingHttpHeaders;
+}
+
+/** How the request body must be read and verified, decided by authentication. */
+export type PayloadMode =
+  /** UNSIGNED-PAYLOAD, or a presigned URL: body taken as-is. */
+  | { kind: 'unsigned' }
+  /** x-amz-content-sha256 is a hex SHA-256: the body must hash to it. */
+  | { kind: 'sha256'; sha256Hex: string }
+  /**
+   * STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]: aws-chunked body whose chunk
+   * signatures chain from the seed signature.
+   */
+  | {
+      kind: 'streaming-signed';
+      seedSignature: string;
+      signingKey: Uint8Array;
+      amzDate: string;
+      scope: string;
+      trailer: boolean;
+    }
+  /** STREAMING-UNSIGNED-PAYLOAD-TRAILER: aws-chunked body, unsigned, with trailers. */
+  | { kind: 'streaming-unsigned-trailer' };
+
+export interface AuthResult {
+  /** 'anonymous' requests are not supported yet (issue for IAM). */
+  accessKeyId: string;
+  payload: PayloadMode;
+  /** True for query-string (presigned) authentication. */
+  presigned: boolean;
+}

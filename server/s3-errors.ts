@@ -1,0 +1,124 @@
+/**
+ * The one S3 error table: every error code Strata sends, with its HTTP status and
+ * AWS's wording. https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+ */
+export const S3_ERRORS = {
+  AccessDenied: { status: 403, message: 'Access Denied' },
+  AuthorizationHeaderMalformed: { status: 400, message: 'The authorization header is malformed.' },
+  AuthorizationQueryParametersError: {
+    status: 400,
+    message: 'Error parsing the X-Amz-Credential parameter.',
+  },
+  BadDigest: { status: 400, message: 'The Content-MD5 you specified did not match what we received.' },
+  BucketAlreadyExists: {
+    status: 409,
+    message: 'The requested bucket name is not available.',
+  },
+  BucketAlreadyOwnedByYou: {
+    status: 409,
+    message: 'Your previous request to create the named bucket succeeded and you already own it.',
+  },
+  BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty' },
+  EntityTooLarge: { status: 400, message: 'Your proposed upload exceeds the maximum allowed object size.' },
+  EntityTooSmall: { status: 400, message: 'Your proposed upload is smaller than the minimum allowed object size.' },
+  ExpiredToken: { status: 400, message: 'The provided token has expired.' },
+  IllegalLocationConstraintException: {
+    status: 400,
+    message: 'The specified location-constraint is not valid.',
+  },
+  IncompleteBody: {
+    status: 400,
+    message: 'You did not provide the number of bytes specified by the Content-Length HTTP header.',
+  },
+  InternalError: { status: 500, message: 'We encountered an internal error. Please try again.' },
+  InvalidAccessKeyId: {
+    status: 403,
+    message: 'The AWS Access Key Id you provided does not exist in our records.',
+  },
+  InvalidArgument: { status: 400, message: 'Invalid Argument' },
+  InvalidBucketName: { status: 400, message: 'The specified bucket is not valid.' },
+  InvalidDigest: { status: 400, message: 'The Content-MD5 you specified is not valid.' },
+  InvalidLocationConstraint: { status: 400, message: 'The specified location constraint is not valid.' },
+  InvalidPart: { status: 400, message: 'One or more of the specified parts could not be found.' },
+  InvalidPartOrder: { status: 400, message: 'The list of parts was not in ascending order.' },
+  InvalidRange: { status: 416, message: 'The requested range is not satisfiable' },
+  InvalidRequest: { status: 400, message: 'Invalid Request' },
+  InvalidStorageClass: { status: 400, message: 'The storage class you specified is not valid.' },
+  KeyTooLongError: { status: 400, message: 'Your key is too long.' },
+  MalformedXML: {
+    status: 400,
+    message: 'The XML you provided was not well-formed or did not validate against our published schema.',
+  },
+  MetadataTooLarge: {
+    status: 400,
+    message: 'Your metadata headers exceed the maximum allowed metadata size.',
+  },
+  MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },
+  MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.' },
+  MissingSecurityHeader: { status: 400, message: 'Your request is missing a required header.' },
+  NoSuchBucket: { status: 404, message: 'The specified bucket does not exist' },
+  NoSuchKey: { status: 404, message: 'The specified key does not exist.' },
+  NoSuchUpload: { status: 404, message: 'The specified multipart upload does not exist.' },
+  NoSuchVersion: { status: 404, message: 'The specified version does not exist.' },
+  NotImplemented: {
+    status: 501,
+    message: 'A header you provided implies functionality that is not implemented.',
+  },
+  NotModified: { status: 304, message: 'Not Modified' },
+  PreconditionFailed: {
+    status: 412,
+    message: 'At least one of the pre-conditions you specified did not hold',
+  },
+  RequestTimeTooSkewed: {
+    status: 403,
+    message: "The difference between the request time and the server's time is too large.",
+  },
+  RequestTimeout: {
+    status: 400,
+    message: 'Your socket connection to the server was not read from or written to within the timeout period.',
+  },
+  ServiceUnavailable: { status: 503, message: 'Please reduce your request rate.' },
+  SignatureDoesNotMatch: {
+    status: 403,
+    message:
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+  },
+  SlowDown: { status: 503, message: 'Please reduce your request rate.' },
+  XAmzContentSHA256Mismatch: {
+    status: 400,
+    message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
+  },
+  InvalidChunkSizeError: { status: 403, message: 'Only the last chunk is allowed to have a size less than 8192 bytes' },
+  MalformedPOSTRequest: { status: 400, message: 'The body of your POST request is not well-formed multipart/form-data.' },
+  UnsupportedSignature: {
+    status: 400,
+    message: 'The provided request is signed with an unsupported STS Token version or the signature version is not supported.',
+  },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type S3ErrorCode = keyof typeof S3_ERRORS;
+
+/**
+ * An error that goes on the wire as an S3 XML error. `message` defaults to AWS's
+ * wording for the code; internal detail belongs in `cause`/the log, never here.
+ */
+export class S3Error extends Error {
+  readonly code: S3ErrorCode;
+  readonly status: number;
+  /** Extra XML elements some errors carry (e.g. ArgumentName, ArgumentValue). */
+  readonly extra: Record<string, string>;
+  constructor(
+    code: S3ErrorCode,
+    opts: { message?: string; cause?: unknown; extra?: Record<string, string> } = {},
+  ) {
+    super(opts.message ?? S3_ERRORS[code].message, { cause: opts.cause });
+    this.name = 'S3Error';
+    this.code = code;
+    this.status = S3_ERRORS[code].status;
+    this.extra = opts.extra ?? {};
+  }
+}
+
+export function isS3Error(err: unknown): err is S3Error {
+  return err instanceof Error && (err as { name?: string }).name === 'S3Error';
+}
