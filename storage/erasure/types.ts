@@ -4,25 +4,42 @@
  *
  * Shard stream layout (do not change: on-disk format, version 1):
  *   the object is cut into blocks of BLOCK_SIZE_BYTES (the last one may be shorter);
- *   each block is split into k data shards of shardSize(blockLen, k) bytes (zero-padded)
+ *   each block is split into k data shards of shardSizeFor(blockLen, k) bytes (zero-padded)
  *   plus m parity shards of the same size; shard i of every block is appended to
- *   shard stream i as [8-byte bitrot hash of the shard bytes][shard bytes].
+ *   shard stream i as [8-byte bitrot hash of the shard bytes][shard bytes], the hash
+ *   being xxh64 (seed 0) of the shard bytes, little-endian (see bitrot.ts).
  */
 
-/** Reed-Solomon over k data + m parity shards. */
+/**
+ * Reed-Solomon over k data + m parity shards, working on one contiguous "stripe":
+ * shard i of a stripe occupies bytes [i * shardSizeBytes, (i + 1) * shardSizeBytes),
+ * data shards 0..k-1 first, then parity shards k..k+m-1. A stripe (rather than k+m
+ * separate arrays) is what the native coder wants: one pooled buffer per block, no
+ * gathering copies.
+ */
 export interface ErasureCodec {
   readonly dataShards: number;
   readonly parityShards: number;
   /**
-   * Fills the parity shards from the data shards. `shards` has k+m buffers of
-   * equal length (a multiple of 8); data shards are read, parity shards written.
+   * Fills the m parity shards of `stripe` from its k data shards, in place.
+   * `shardSizeBytes` must be a positive multiple of 8 and `stripe` at least
+   * (k + m) * shardSizeBytes long (bytes beyond that are untouched).
+   * Runs off the event loop where the implementation can; the caller must not touch
+   * the stripe until the promise settles.
    */
-  encode(shards: Uint8Array[]): Promise<void>;
+  encode(stripe: Uint8Array, shardSizeBytes: number): Promise<void>;
   /**
-   * Rebuilds the shards whose `present[i]` is false from the others, in place.
-   * Needs at least k present shards; throws otherwise.
+   * Rebuilds, in place, the shards i with `rebuild[i]` true from the shards with
+   * `present[i]` true. `rebuild` defaults to every shard not present. Needs at least k
+   * present shards and no shard both present and rebuilt; throws (rejects) otherwise.
+   * Bytes of shards neither present nor rebuilt may be overwritten (scratch).
    */
-  reconstruct(shards: Uint8Array[], present: boolean[]): Promise<void>;
+  reconstruct(
+    stripe: Uint8Array,
+    shardSizeBytes: number,
+    present: readonly boolean[],
+    rebuild?: readonly boolean[],
+  ): Promise<void>;
 }
 
 /** Where one shard stream is written (a temp file, or memory for inline objects). */

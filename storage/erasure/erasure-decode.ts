@@ -1,0 +1,300 @@
+import { Readable } from 'node:stream';
+import type { BufferPool } from '../buffer-pool.js';
+import { StorageError } from '../types.js';
+import { BITROT_HASH_SIZE_BYTES, bitrotHash, bitrotVerify } from './bitrot.js';
+import { writeShardBlock } from './erasure-encode.js';
+import {
+  blockCount,
+  blockLengthAt,
+  blockRangeFor,
+  blockSliceFor,
+  shardBlockOffset,
+  shardSizeFor,
+  stripeSizeBytes,
+} from './layout.js';
+import type { ErasureCodec, ShardFault, ShardReader, ShardWriter } from './types.js';
+
+export interface DecodeObjectOptions {
+  codec: ErasureCodec;
+  /** One entry per shard index (k + m); null where the caller already knows the shard is unavailable. */
+  readers: (ShardReader | null)[];
+  objectSizeBytes: number;
+  /** First plaintext byte to stream. */
+  offset: number;
+  /** Number of plaintext bytes to stream (0 gives an empty stream). */
+  length: number;
+  /** Told once per shard index when a block of it could not be read or failed its bitrot check. */
+  onFault: ShardFault;
+  /** Scratch stripes for reconstruction come from here. */
+  pool: BufferPool;
+}
+
+export interface HealShardsOptions {
+  codec: ErasureCodec;
+  /** Sources, one per shard index; null (and every index being rebuilt) is not read. */
+  readers: (ShardReader | null)[];
+  /** Non-null exactly for the shard indices to rebuild; each receives a whole shard stream. */
+  writers: (ShardWriter | null)[];
+  objectSizeBytes: number;
+  pool: BufferPool;
+}
+
+/**
+ * Which shards still serve this read. A shard that failed once (read error or bitrot) is
+ * not asked again for the rest of the call: its drive is suspect and a heal is queued.
+ */
+class ShardSet {
+  readonly usable: boolean[];
+  constructor(
+    readonly readers: (ShardReader | null)[],
+    excluded: readonly boolean[],
+    private readonly onFault: ShardFault | null,
+  ) {
+    this.usable = readers.map((r, i) => r !== null && excluded[i] !== true);
+  }
+
+  fault(index: number, kind: 'missing' | 'corrupt'): void {
+    if (!this.usable[index]) return;
+    this.usable[index] = false;
+    this.onFault?.(index, kind);
+  }
+}
+
+/**
+ * Reads and verifies shard `index` of the block at `streamOffset`. Returns the shard bytes
+ * (hash header stripped) or null after reporting the fault.
+ */
+async function readShardBlock(
+  shards: ShardSet,
+  index: number,
+  streamOffset: number,
+  shardSize: number,
+): Promise<Uint8Array | null> {
+  const reader = shards.readers[index];
+  if (reader === null || reader === undefined) return null;
+  const wanted = BITROT_HASH_SIZE_BYTES + shardSize;
+  let bytes: Uint8Array;
+  try {
+    bytes = await reader.read(streamOffset, wanted);
+  } catch {
+    shards.fault(index, 'missing');
+    return null;
+  }
+  if (bytes.byteLength !== wanted) {
+    shards.fault(index, 'missing');
+    return null;
+  }
+  const shard = bytes.subarray(BITROT_HASH_SIZE_BYTES);
+  if (!bitrotVerify(shard, bytes, 0)) {
+    shards.fault(index, 'corrupt');
+    return null;
+  }
+  return shard;
+}
+
+/**
+ * Reads the shards in `first` in parallel into `got` (verified, or null). If they were all
+ * good and `enoughIfFirstGood`, stops there; otherwise adds other usable shards (data before
+ * parity), in parallel rounds, until `got` holds `need` verified shards. Throws
+ * InsufficientReadQuorum when that is impossible. Returns true when every index in `first`
+ * was read good.
+ */
+async function gatherShards(
+  shards: ShardSet,
+  got: (Uint8Array | null)[],
+  first: readonly number[],
+  enoughIfFirstGood: boolean,
+  need: number,
+  streamOffset: number,
+  shardSize: number,
+  blockIndex: number,
+): Promise<boolean> {
+  const readInto = async (i: number): Promise<void> => {
+    got[i] = await readShardBlock(shards, i, streamOffset, shardSize);
+  };
+  await Promise.all(first.filter((i) => shards.usable[i]).map(readInto));
+  const allFirst = first.every((i) => got[i] !== null);
+  if (allFirst && enoughIfFirstGood) return true;
+  for (;;) {
+    const have = got.reduce((n, s) => (s === null ? n : n + 1), 0);
+    if (have >= need) return allFirst;
+    // Shard indices are ordered data first, so this prefers data shards over parity.
+    const candidates: number[] = [];
+    for (let i = 0; i < got.length && candidates.length < need - have; i++) {
+      if (got[i] === null && shards.usable[i]) candidates.push(i);
+    }
+    if (candidates.length < need - have) {
+      throw new StorageError(
+        'InsufficientReadQuorum',
+        `block ${blockIndex}: ${have + candidates.length} usable shards, ${need} needed`,
+      );
+    }
+    await Promise.all(candidates.map(readInto));
+  }
+}
+
+/** Zero-copy Buffer view (consumers of object streams expect Buffers). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Reads the plaintext bytes [start, end) of one block: verified data shards as zero-copy
+ * views when they are all good, otherwise reconstructs the missing ones from any k good
+ * shards in a pooled stripe and copies out only the wanted bytes.
+ */
+async function readBlockRange(
+  codec: ErasureCodec,
+  shards: ShardSet,
+  pool: BufferPool,
+  objectSize: number,
+  offset: number,
+  length: number,
+  blockIndex: number,
+): Promise<Buffer[]> {
+  const k = codec.dataShards;
+  const total = k + codec.parityShards;
+  const slice = blockSliceFor(objectSize, k, offset, length, blockIndex);
+  const s = slice.shardSizeBytes;
+  const needed: number[] = [];
+  for (let i = slice.firstShard; i <= slice.lastShard; i++) needed.push(i);
+  const got: (Uint8Array | null)[] = new Array<Uint8Array | null>(total).fill(null);
+  const direct = await gatherShards(shards, got, needed, true, k, slice.streamOffset, s, blockIndex);
+
+  const stripe = direct ? null : await pool.acquire(stripeSizeBytes(k, codec.parityShards));
+  try {
+    if (stripe !== null) {
+      const present = got.map((g) => g !== null);
+      const rebuild = new Array<boolean>(total).fill(false);
+      for (let i = 0; i < total; i++) {
+        const g = got[i];
+        if (g !== null && g !== undefined) stripe.set(g, i * s);
+      }
+      for (const i of needed) rebuild[i] = got[i] === null;
+      await codec.reconstruct(stripe, s, present, rebuild);
+    }
+    const out: Buffer[] = [];
+    for (const i of needed) {
+      const from = Math.max(slice.start, i * s) - i * s;
+      const to = Math.min(slice.end, (i + 1) * s) - i * s;
+      const g = got[i];
+      if (g !== null && g !== undefined) {
+        out.push(asBuffer(g.subarray(from, to)));
+      } else if (stripe !== null) {
+        // Copy out: the stripe goes back to the pool, the emitted bytes belong to the consumer.
+        out.push(Buffer.from(stripe.subarray(i * s + from, i * s + to)));
+      }
+    }
+    return out;
+  } finally {
+    if (stripe !== null) pool.release(stripe);
+  }
+}
+
+/**
+ * Streams exactly bytes [offset, offset + length) of an erasure-coded object. Reads only
+ * the blocks covering the range and, in each, only the data shards covering it; every
+ * shard block read is verified against its bitrot hash before any of its bytes is
+ * emitted. A shard that fails to read or verify is reported once through `onFault`
+ * ('missing' / 'corrupt'; null readers are not reported), dropped for the rest of the
+ * stream, and the block is reconstructed from any k good shards (data preferred). When
+ * fewer than k good shards remain for a block, the stream is destroyed with
+ * StorageError('InsufficientReadQuorum') after emitting only verified bytes before it.
+ *
+ * Reads one block ahead of the consumer and no more (backpressure). The caller must
+ * consume or destroy the stream. Throws RangeError synchronously for a range outside
+ * the object.
+ */
+export function decodeObject(opts: DecodeObjectOptions): Readable {
+  const { codec, readers, objectSizeBytes, offset, length, onFault, pool } = opts;
+  const total = codec.dataShards + codec.parityShards;
+  if (readers.length !== total) {
+    throw new RangeError(`expected ${total} shard readers, got ${readers.length}`);
+  }
+  if (
+    !Number.isInteger(offset) ||
+    !Number.isInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > objectSizeBytes
+  ) {
+    throw new RangeError(`range ${offset}+${length} is outside an object of ${objectSizeBytes} bytes`);
+  }
+  const shards = new ShardSet(readers, [], onFault);
+
+  async function* produce(): AsyncGenerator<Buffer> {
+    if (length === 0) return;
+    const { firstBlock, lastBlock } = blockRangeFor(offset, length);
+    const read = (b: number): Promise<Buffer[]> =>
+      readBlockRange(codec, shards, pool, objectSizeBytes, offset, length, b);
+    let next: Promise<Buffer[]> | null = read(firstBlock);
+    for (let b = firstBlock; b <= lastBlock; b++) {
+      const chunks: Buffer[] = await (next as Promise<Buffer[]>);
+      next = b < lastBlock ? read(b + 1) : null;
+      // If the consumer goes away, the prefetch's failure has no one to tell.
+      next?.catch(() => undefined);
+      for (const chunk of chunks) yield chunk;
+    }
+  }
+
+  // highWaterMark 1: the generator is pulled again only once the consumer has taken the
+  // previous chunk, so at most one block is buffered beyond the one being prefetched.
+  return Readable.from(produce(), { objectMode: false, highWaterMark: 1 });
+}
+
+/**
+ * Rebuilds whole shard streams for the indices whose `writers` entry is non-null, block by
+ * block, from k verified shards of the other indices (data preferred; a shard that fails to
+ * read or verify is skipped for the rest of the call). Output is byte-identical to what
+ * encodeObject wrote: `[hash]` then `[shard]` per block, in order. Rejects with
+ * StorageError('InsufficientReadQuorum') when a block has fewer than k good sources
+ * (earlier blocks have been written by then: the caller discards the partial streams);
+ * errors from writers are rethrown unchanged after all started writes settled. An empty
+ * object writes nothing.
+ */
+export async function healShards(opts: HealShardsOptions): Promise<void> {
+  const { codec, readers, writers, objectSizeBytes, pool } = opts;
+  const k = codec.dataShards;
+  const total = k + codec.parityShards;
+  if (readers.length !== total || writers.length !== total) {
+    throw new RangeError(`expected ${total} shard readers and writers`);
+  }
+  const rebuild = writers.map((w) => w !== null);
+  const targets = rebuild.flatMap((r, i) => (r ? [i] : []));
+  if (targets.length === 0 || objectSizeBytes <= 0) return;
+  // A shard being rebuilt is presumed bad: never use it as a source.
+  const shards = new ShardSet(readers, rebuild, null);
+  const stripeBytes = stripeSizeBytes(k, codec.parityShards);
+  const hashes = Buffer.allocUnsafe(total * BITROT_HASH_SIZE_BYTES);
+
+  for (let b = 0; b < blockCount(objectSizeBytes); b++) {
+    const s = shardSizeFor(blockLengthAt(objectSizeBytes, b), k);
+    const streamOffset = shardBlockOffset(b, k);
+    const got: (Uint8Array | null)[] = new Array<Uint8Array | null>(total).fill(null);
+    await gatherShards(shards, got, [], false, k, streamOffset, s, b);
+    const stripe = await pool.acquire(stripeBytes);
+    try {
+      for (let i = 0; i < total; i++) {
+        const g = got[i];
+        if (g !== null && g !== undefined) stripe.set(g, i * s);
+      }
+      await codec.reconstruct(
+        stripe,
+        s,
+        got.map((g) => g !== null),
+        rebuild,
+      );
+      const writes = targets.map((i) => {
+        const shard = stripe.subarray(i * s, (i + 1) * s);
+        const hash = hashes.subarray(i * BITROT_HASH_SIZE_BYTES, (i + 1) * BITROT_HASH_SIZE_BYTES);
+        bitrotHash(shard, hash);
+        return writeShardBlock(writers[i] as ShardWriter, hash, shard);
+      });
+      // allSettled: the stripe must not go back to the pool while any write still reads it.
+      const results = await Promise.allSettled(writes);
+      for (const r of results) if (r.status === 'rejected') throw r.reason;
+    } finally {
+      pool.release(stripe);
+    }
+  }
+}
