@@ -94,6 +94,11 @@ export const S3_ERRORS = {
     status: 400,
     message: 'The provided request is signed with an unsupported STS Token version or the signature version is not supported.',
   },
+  // Added by the HTTP layer (server/).
+  InvalidURI: { status: 400, message: "Couldn't parse the specified URI." },
+  InvalidPartNumber: { status: 416, message: 'The requested partnumber is not satisfiable' },
+  MissingRequestBodyError: { status: 400, message: 'Request Body is empty' },
+  MaxMessageLengthExceeded: { status: 400, message: 'Your request was too big.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type S3ErrorCode = keyof typeof S3_ERRORS;
