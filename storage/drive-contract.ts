@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Drive, DriveFormat } from './drive.js';
+import { isDriveError } from './drive.js';
+import type { ObjectRecord } from './records.js';
+
+/**
+ * The Drive contract: the same tests run over every implementation (LocalDrive now,
+ * RemoteDrive later). `make` returns a fresh, unformatted drive and a cleanup.
+ */
+export function driveContractSuite(name: string, make: () => Promise<{ drive: Drive; cleanup: () => Promise<void> }>): void {
+  describe(`Drive contract: ${name}`, () => {
+    let drive: Drive;
+    let cleanup: () => Promise<void>;
+    const format: DriveFormat = {
+      formatVersion: 1,
+      deploymentId: randomUUID(),
+      set: [randomUUID(), randomUUID()],
+      driveId: '',
+      driveIndex: 1,
+    };
+    format.driveId = format.set[1] ?? '';
+
+    beforeEach(async () => {
+      ({ drive, cleanup } = await make());
+    });
+    afterEach(async () => {
+      await drive.close();
+      await cleanup();
+    });
+
+    const record = (etag: string, inline?: Uint8Array): ObjectRecord => ({
+      v: 1,
+      versions: [
+        {
+          versionId: 'null',
+          modTimeMs: 1000,
+          sizeBytes: 3,
+          etag,
+          metadata: { 'content-type': 'text/plain' },
+          dataDir: randomUUID(),
+          k: 1,
+          m: 1,
+          driveIndex: 1,
+          blockSizeBytes: 1 << 20,
+          ...(inline ? { inline } : {}),
+        },
+      ],
+    });
+
+    it('reads null format when unformatted, and the written format back', async () => {
+      expect(await drive.readFormat()).toBeNull();
+      await drive.writeFormat(format);
+      expect(await drive.readFormat()).toEqual(format);
+    });
+
+    it('refuses record operations before it is formatted', async () => {
+      await expect(drive.getBucketRecord('b')).rejects.toSatisfy((e) => isDriveError(e, 'UnformattedDrive'));
+    });
+
+    it('stores, lists and deletes bucket records', async () => {
+      await drive.writeFormat(format);
+      expect(await drive.getBucketRecord('b1')).toBeNull();
+      await drive.putBucketRecord({ v: 1, name: 'b2', createdAtMs: 2, location: '' });
+      await drive.putBucketRecord({ v: 1, name: 'b1', createdAtMs: 1, location: 'eu' });
+      expect(await drive.getBucketRecord('b1')).toEqual({ v: 1, name: 'b1', createdAtMs: 1, location: 'eu' });
+      expect((await drive.listBucketRecords()).map((b) => b.name)).toEqual(['b1', 'b2']);
+      await drive.deleteBucketRecord('b1');
+      await drive.deleteBucketRecord('b1');
+      expect(await drive.getBucketRecord('b1')).toBeNull();
+    });
+
+    it('stores object records with inline bytes and hostile keys', async () => {
+      await drive.writeFormat(format);
+      const keys = ['a', 'dir/é', '%2F', 'ctl\u0001\u007f', '😀', 'k'.repeat(1024)];
+      for (const key of keys) await drive.putObjectRecord('b', key, record(key.slice(0, 8), new Uint8Array([1, 2, 3])));
+      for (const key of keys) {
+        const got = await drive.getObjectRecord('b', key);
+        expect(got?.versions[0]?.etag).toBe(key.slice(0, 8));
+        expect([...(got?.versions[0]?.inline ?? [])]).toEqual([1, 2, 3]);
+      }
+      expect(await drive.getObjectRecord('b2', 'a')).toBeNull();
+      await drive.deleteObjectRecord('b', 'a');
+      await drive.deleteObjectRecord('b', 'a');
+      expect(await drive.getObjectRecord('b', 'a')).toBeNull();
+    });
+
+    it('scans one bucket in UTF-8 binary order with prefix, startAfter and skip-under', async () => {
+      await drive.writeFormat(format);
+      // '\uffff' sorts before '😀' in UTF-8 but after it in UTF-16.
+      const keys = ['a/1', 'a/2', 'a0', 'b', '\uffff', '😀', 'a'];
+      for (const key of keys) await drive.putObjectRecord('bk', key, record(key));
+      await drive.putObjectRecord('bk0', 'zzz', record('other bucket'));
+      await drive.putObjectRecord('bj', 'zzz', record('other bucket'));
+      const scan = async (prefix: string, startAfter: string, skipUnderStartAfter = false, limit = 100) =>
+        (await drive.scanObjectRecords('bk', { prefix, startAfter, skipUnderStartAfter, limit })).map((r) => r.key);
+      expect(await scan('', '')).toEqual(['a', 'a/1', 'a/2', 'a0', 'b', '\uffff', '😀']);
+      expect(await scan('a', '')).toEqual(['a', 'a/1', 'a/2', 'a0']);
+      expect(await scan('', 'a/1')).toEqual(['a/2', 'a0', 'b', '\uffff', '😀']);
+      expect(await scan('', 'a/', true)).toEqual(['a0', 'b', '\uffff', '😀']);
+      expect(await scan('a/', 'a', false)).toEqual(['a/1', 'a/2']);
+      expect(await scan('', '', false, 2)).toEqual(['a', 'a/1']);
+      expect(await scan('c', '')).toEqual([]);
+    });
+
+    it('writes shards through temp files and reads them back at any offset', async () => {
+      await drive.writeFormat(format);
+      const dataDir = randomUUID();
+      const bytes = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 7) & 0xff);
+      const tempId = await drive.createTempShard();
+      await drive.appendTempShard(tempId, bytes.subarray(0, 1000));
+      await drive.appendTempShard(tempId, bytes.subarray(1000));
+      await drive.syncTempShard(tempId);
+      await expect(drive.openShard(dataDir)).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
+      await drive.commitShard(tempId, dataDir);
+      const handle = await drive.openShard(dataDir);
+      expect(handle.sizeBytes).toBe(bytes.length);
+      for (const [off, len] of [
+        [0, 10],
+        [5, 1 << 20],
+        [(1 << 20) + 3, 2 << 20],
+        [bytes.length - 17, 17],
+      ] as const) {
+        expect(Buffer.from(await handle.read(off, len)).equals(bytes.subarray(off, off + len))).toBe(true);
+      }
+      await expect(handle.read(bytes.length - 1, 2)).rejects.toSatisfy((e) => isDriveError(e, 'FileCorrupt'));
+      // An open handle keeps reading after the data dir is deleted.
+      await drive.deleteDataDir(dataDir);
+      await drive.deleteDataDir(dataDir);
+      expect(Buffer.from(await handle.read(2 << 20, 100)).equals(bytes.subarray(2 << 20, (2 << 20) + 100))).toBe(true);
+      await handle.close();
+      await handle.close();
+      await expect(drive.openShard(dataDir)).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
+    });
+
+    it('aborts temp shards idempotently and rejects unknown temp ids', async () => {
+      await drive.writeFormat(format);
+      const tempId = await drive.createTempShard();
+      await drive.appendTempShard(tempId, new Uint8Array(10));
+      await drive.abortTempShard(tempId);
+      await drive.abortTempShard(tempId);
+      await expect(drive.appendTempShard(tempId, new Uint8Array(1))).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
+      await expect(drive.commitShard(tempId, randomUUID())).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
+    });
+
+    it('reports disk info and refuses calls after close', async () => {
+      await drive.writeFormat(format);
+      const info = await drive.diskInfo();
+      expect(info.totalBytes).toBeGreaterThan(0);
+      await drive.close();
+      await expect(drive.getBucketRecord('b')).rejects.toSatisfy((e) => isDriveError(e, 'DriveClosed'));
+    });
+  });
+}

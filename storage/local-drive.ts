@@ -1,0 +1,530 @@
+import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { type FileHandle, mkdir, open, readFile, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Database, type RootDatabase, open as openLmdb } from 'lmdb';
+import {
+  type DiskInfo,
+  type Drive,
+  DriveError,
+  type DriveFormat,
+  type RecordScan,
+  type ScannedRecord,
+  type ShardHandle,
+  isDriveError,
+} from './drive.js';
+import { type BucketRecord, type ObjectRecord, parseBucketRecord, parseObjectRecord } from './records.js';
+
+/**
+ * A Drive over one local directory:
+ *
+ *   <root>/.strata.sys/format.json          drive identity (DriveFormat)
+ *   <root>/.strata.sys/meta/                LMDB environment: dbs 'buckets' and 'objects'
+ *   <root>/.strata.sys/tmp/<uuid>           temp shard files being written
+ *   <root>/data/<2 hex>/<dataDir>/part.1    committed shard files, named by UUID, never by key
+ *
+ * Object record keys are the UTF-8 bytes of `bucket + '/' + key`, so LMDB's memcmp order
+ * is S3's UTF-8 binary listing order and one bucket is one contiguous key range.
+ */
+
+/** Names inside a drive. Do not change: on-disk format. */
+export const SYS_DIR = '.strata.sys';
+const FORMAT_FILE = 'format.json';
+const META_DIR = 'meta';
+const TMP_DIR = 'tmp';
+const DATA_DIR = 'data';
+const SHARD_FILE = 'part.1';
+const BUCKETS_DB = 'buckets';
+const OBJECTS_DB = 'objects';
+
+/**
+ * Value encoding of both LMDB dbs: lmdb-js's msgpack encoder with msgpackr's record
+ * extension off, so each value is a self-contained, standard MessagePack map (no
+ * shared structures stored elsewhere in the db). Do not change: on-disk format
+ * (pinned by the golden fixtures in storage/fixtures/).
+ */
+export const RECORD_ENCODING = { encoding: 'msgpack', useRecords: false } as const;
+
+/**
+ * Shard reads are served from buffers of at least this size: the decoder asks for one
+ * shard block at a time (1 MiB / k), and fewer, larger positional reads cost less CPU
+ * than 64 KiB stream chunks (MEASUREMENTS.md).
+ */
+const READ_AHEAD_BYTES = 1024 * 1024;
+
+const encoder = new TextEncoder();
+
+/** The smallest byte string greater than every string starting with `bytes` (UTF-8 has no 0xFF bytes). */
+function successor(bytes: Uint8Array): Buffer {
+  const out = Buffer.from(bytes);
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i] !== 0xff) {
+      out[i] = (out[i] ?? 0) + 1;
+      return out.subarray(0, i + 1);
+    }
+  }
+  // All 0xFF: no successor within this length; extend instead (cannot happen for UTF-8).
+  return Buffer.concat([out, Buffer.from([0xff])]);
+}
+
+function errnoOf(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null ? (err as { code?: string }).code : undefined;
+}
+
+/** Maps a filesystem error to the closed DriveError set. */
+function toDriveError(err: unknown, what: string, notFound: 'FileNotFound' | 'DriveNotFound'): DriveError {
+  if (isDriveError(err)) return err;
+  const errno = errnoOf(err);
+  if (errno === 'ENOENT' || errno === 'ENOTDIR') return new DriveError(notFound, `${what}: not found`, { cause: err });
+  return new DriveError('DriveFaulty', `${what}: ${errno ?? String(err)}`, { cause: err });
+}
+
+interface Meta {
+  env: RootDatabase;
+  buckets: Database<unknown, Buffer>;
+  objects: Database<unknown, Buffer>;
+  /** Inode of format.json when the store was opened: a different or missing one means the drive was wiped/replaced. */
+  formatIno: number;
+}
+
+export class LocalDrive implements Drive {
+  readonly endpoint: string;
+  private readonly sysDir: string;
+  private readonly formatPath: string;
+  private readonly tmpDir: string;
+  private readonly dataDir: string;
+  private meta: Meta | null;
+  private readonly temps: Map<string, FileHandle>;
+  private closed: boolean;
+
+  constructor(root: string) {
+    this.endpoint = root;
+    this.sysDir = join(root, SYS_DIR);
+    this.formatPath = join(this.sysDir, FORMAT_FILE);
+    this.tmpDir = join(this.sysDir, TMP_DIR);
+    this.dataDir = join(root, DATA_DIR);
+    this.meta = null;
+    this.temps = new Map();
+    this.closed = false;
+  }
+
+  // ---- format ----
+
+  async readFormat(): Promise<DriveFormat | null> {
+    this.assertOpen();
+    try {
+      await stat(this.endpoint);
+    } catch (err) {
+      throw toDriveError(err, `drive ${this.endpoint}`, 'DriveNotFound');
+    }
+    let text: string;
+    try {
+      text = await readFile(this.formatPath, 'utf8');
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return null;
+      throw toDriveError(err, `drive ${this.endpoint}`, 'DriveNotFound');
+    }
+    const format = parseFormat(text, this.formatPath);
+    await this.openMeta();
+    return format;
+  }
+
+  async writeFormat(format: DriveFormat): Promise<void> {
+    this.assertOpen();
+    try {
+      await mkdir(this.sysDir, { recursive: true });
+      await mkdir(this.tmpDir, { recursive: true });
+      await mkdir(this.dataDir, { recursive: true });
+      // Crash safety: a torn format.json would make the drive look foreign; write a temp
+      // file, fsync it, rename over, fsync the directory.
+      const tmp = join(this.sysDir, `${FORMAT_FILE}.${randomUUID()}.tmp`);
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(`${JSON.stringify(format, null, 2)}\n`);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, this.formatPath);
+      await fsyncDir(this.sysDir);
+      await fsyncDir(this.endpoint);
+    } catch (err) {
+      throw toDriveError(err, `writing format of ${this.endpoint}`, 'DriveNotFound');
+    }
+    // A rewritten format.json has a new inode: reopen the store's liveness baseline.
+    await this.closeMeta();
+    await this.openMeta();
+  }
+
+  private async openMeta(): Promise<void> {
+    if (this.meta) return;
+    try {
+      const formatIno = (await stat(this.formatPath)).ino;
+      await mkdir(join(this.sysDir, META_DIR), { recursive: true });
+      await mkdir(this.tmpDir, { recursive: true });
+      await mkdir(this.dataDir, { recursive: true });
+      // Temp shards left by a crash belong to writes that never committed.
+      for (const name of await readdir(this.tmpDir)) {
+        await rm(join(this.tmpDir, name), { force: true, recursive: true });
+      }
+      const env = openLmdb({ path: join(this.sysDir, META_DIR), maxDbs: 4, ...RECORD_ENCODING });
+      const buckets = env.openDB<unknown, Buffer>({ name: BUCKETS_DB, keyEncoding: 'binary', ...RECORD_ENCODING });
+      const objects = env.openDB<unknown, Buffer>({ name: OBJECTS_DB, keyEncoding: 'binary', ...RECORD_ENCODING });
+      this.meta = { env, buckets, objects, formatIno };
+    } catch (err) {
+      throw toDriveError(err, `opening metadata of ${this.endpoint}`, 'DriveNotFound');
+    }
+  }
+
+  private async closeMeta(): Promise<void> {
+    const meta = this.meta;
+    this.meta = null;
+    if (meta) await meta.env.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new DriveError('DriveClosed', `drive ${this.endpoint} is closed`);
+  }
+
+  /**
+   * The metadata store, after checking that format.json is still the one we opened:
+   * LMDB keeps working on the deleted files of a wiped drive, which would silently
+   * lose writes. A synchronous stat of a cached dentry costs about a microsecond.
+   */
+  private live(): Meta {
+    this.assertOpen();
+    const meta = this.meta;
+    if (!meta) throw new DriveError('UnformattedDrive', `drive ${this.endpoint} is not formatted`);
+    let ino: number | undefined;
+    try {
+      ino = statSync(this.formatPath, { throwIfNoEntry: false })?.ino;
+    } catch (err) {
+      throw toDriveError(err, `drive ${this.endpoint}`, 'DriveNotFound');
+    }
+    if (ino !== meta.formatIno) {
+      throw new DriveError('DriveNotFound', `drive ${this.endpoint} was wiped or replaced since it was opened`);
+    }
+    return meta;
+  }
+
+  // ---- records ----
+
+  async getBucketRecord(bucket: string): Promise<BucketRecord | null> {
+    const { buckets } = this.live();
+    const value = this.guard(() => buckets.get(Buffer.from(bucket, 'utf8')));
+    return value === undefined ? null : this.decode(parseBucketRecord, value, bucket);
+  }
+
+  async putBucketRecord(record: BucketRecord): Promise<void> {
+    const { buckets } = this.live();
+    await this.guardAsync(() => buckets.put(Buffer.from(record.name, 'utf8'), record));
+  }
+
+  async deleteBucketRecord(bucket: string): Promise<void> {
+    const { buckets } = this.live();
+    await this.guardAsync(() => buckets.remove(Buffer.from(bucket, 'utf8')));
+  }
+
+  async listBucketRecords(): Promise<BucketRecord[]> {
+    const { buckets } = this.live();
+    return this.guard(() => {
+      const out: BucketRecord[] = [];
+      for (const { key, value } of buckets.getRange({})) {
+        out.push(this.decode(parseBucketRecord, value, key.toString('utf8')));
+      }
+      return out;
+    });
+  }
+
+  async getObjectRecord(bucket: string, key: string): Promise<ObjectRecord | null> {
+    const { objects } = this.live();
+    const value = this.guard(() => objects.get(objectKey(bucket, key)));
+    return value === undefined ? null : this.decode(parseObjectRecord, value, `${bucket}/${key}`);
+  }
+
+  async putObjectRecord(bucket: string, key: string, record: ObjectRecord): Promise<void> {
+    const { objects } = this.live();
+    await this.guardAsync(() => objects.put(objectKey(bucket, key), record));
+  }
+
+  async deleteObjectRecord(bucket: string, key: string): Promise<void> {
+    const { objects } = this.live();
+    await this.guardAsync(() => objects.remove(objectKey(bucket, key)));
+  }
+
+  async scanObjectRecords(bucket: string, scan: RecordScan): Promise<ScannedRecord[]> {
+    const { objects } = this.live();
+    const base = encoder.encode(`${bucket}/`);
+    const prefixBytes = Buffer.from(encoder.encode(`${bucket}/${scan.prefix}`));
+    const end = successor(prefixBytes);
+    let start: Buffer = prefixBytes;
+    if (scan.startAfter !== '') {
+      const after = Buffer.from(encoder.encode(`${bucket}/${scan.startAfter}`));
+      // Smallest key strictly greater than `after` is after + 0x00; the smallest key
+      // not starting with `after` is its successor.
+      const afterStart = scan.skipUnderStartAfter ? successor(after) : Buffer.concat([after, Buffer.from([0])]);
+      if (Buffer.compare(afterStart, start) > 0) start = afterStart;
+    }
+    if (Buffer.compare(start, end) >= 0) return [];
+    return this.guard(() => {
+      const out: ScannedRecord[] = [];
+      for (const { key, value } of objects.getRange({ start, end, limit: scan.limit })) {
+        const name = key.subarray(base.length).toString('utf8');
+        out.push({ key: name, record: this.decode(parseObjectRecord, value, `${bucket}/${name}`) });
+      }
+      return out;
+    });
+  }
+
+  private decode<T>(parse: (value: unknown) => T, value: unknown, what: string): T {
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new DriveError('FileCorrupt', `record ${what} on ${this.endpoint}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw toDriveError(err, `metadata of ${this.endpoint}`, 'DriveNotFound');
+    }
+  }
+
+  private async guardAsync(fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      throw toDriveError(err, `metadata of ${this.endpoint}`, 'DriveNotFound');
+    }
+  }
+
+  // ---- shard files ----
+
+  async createTempShard(): Promise<string> {
+    this.assertOpen();
+    const tempId = randomUUID();
+    try {
+      const fh = await open(join(this.tmpDir, tempId), 'wx');
+      this.temps.set(tempId, fh);
+    } catch (err) {
+      throw toDriveError(err, `temp shard on ${this.endpoint}`, 'DriveNotFound');
+    }
+    return tempId;
+  }
+
+  async appendTempShard(tempId: string, chunk: Uint8Array): Promise<void> {
+    const fh = this.temps.get(tempId);
+    if (!fh) throw new DriveError('FileNotFound', `temp shard ${tempId} is not open on ${this.endpoint}`);
+    try {
+      let done = 0;
+      while (done < chunk.byteLength) {
+        const { bytesWritten } = await fh.write(chunk, done, chunk.byteLength - done);
+        done += bytesWritten;
+      }
+    } catch (err) {
+      throw toDriveError(err, `writing temp shard on ${this.endpoint}`, 'FileNotFound');
+    }
+  }
+
+  async syncTempShard(tempId: string): Promise<void> {
+    const fh = this.temps.get(tempId);
+    if (!fh) throw new DriveError('FileNotFound', `temp shard ${tempId} is not open on ${this.endpoint}`);
+    this.temps.delete(tempId);
+    try {
+      await fh.datasync();
+    } catch (err) {
+      throw toDriveError(err, `syncing temp shard on ${this.endpoint}`, 'FileNotFound');
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  async commitShard(tempId: string, dataDir: string): Promise<void> {
+    this.assertOpen();
+    assertUuid(dataDir);
+    assertUuid(tempId);
+    const prefixDir = join(this.dataDir, dataDir.slice(0, 2));
+    const dir = join(prefixDir, dataDir);
+    try {
+      const created = await mkdir(dir, { recursive: true });
+      // Crash safety: the shard bytes were fdatasynced by syncTempShard; the rename is
+      // made durable by fsyncing the directory that gained the entry, and every
+      // directory that gained a new subdirectory.
+      await rename(join(this.tmpDir, tempId), join(dir, SHARD_FILE));
+      await fsyncDir(dir);
+      if (created !== undefined) {
+        await fsyncDir(prefixDir);
+        if (created === prefixDir) await fsyncDir(this.dataDir);
+      }
+    } catch (err) {
+      throw toDriveError(err, `committing shard on ${this.endpoint}`, 'FileNotFound');
+    }
+  }
+
+  async abortTempShard(tempId: string): Promise<void> {
+    const fh = this.temps.get(tempId);
+    this.temps.delete(tempId);
+    if (fh) await fh.close().catch(() => undefined);
+    if (!/^[0-9a-f-]{36}$/.test(tempId)) return;
+    await rm(join(this.tmpDir, tempId), { force: true }).catch(() => undefined);
+  }
+
+  async openShard(dataDir: string): Promise<ShardHandle> {
+    this.assertOpen();
+    assertUuid(dataDir);
+    const path = join(this.dataDir, dataDir.slice(0, 2), dataDir, SHARD_FILE);
+    let fh: FileHandle;
+    try {
+      fh = await open(path, 'r');
+    } catch (err) {
+      throw toDriveError(err, `shard ${dataDir} on ${this.endpoint}`, 'FileNotFound');
+    }
+    try {
+      const { size } = await fh.stat();
+      return new LocalShardHandle(fh, size, `shard ${dataDir} on ${this.endpoint}`);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw toDriveError(err, `shard ${dataDir} on ${this.endpoint}`, 'FileNotFound');
+    }
+  }
+
+  async deleteDataDir(dataDir: string): Promise<void> {
+    this.assertOpen();
+    assertUuid(dataDir);
+    try {
+      await rm(join(this.dataDir, dataDir.slice(0, 2), dataDir), { recursive: true, force: true });
+    } catch (err) {
+      throw toDriveError(err, `deleting data dir on ${this.endpoint}`, 'DriveNotFound');
+    }
+  }
+
+  // ---- health ----
+
+  async diskInfo(): Promise<DiskInfo> {
+    this.live();
+    try {
+      const fs = await statfs(this.endpoint);
+      return { endpoint: this.endpoint, totalBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize };
+    } catch (err) {
+      throw toDriveError(err, `drive ${this.endpoint}`, 'DriveNotFound');
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const [tempId, fh] of this.temps) {
+      this.temps.delete(tempId);
+      await fh.close().catch(() => undefined);
+    }
+    await this.closeMeta().catch(() => undefined);
+  }
+}
+
+/** Random reads of one shard file with read-ahead (see READ_AHEAD_BYTES). */
+class LocalShardHandle implements ShardHandle {
+  readonly sizeBytes: number;
+  private readonly fh: FileHandle;
+  private readonly what: string;
+  private cacheStart: number;
+  private cache: Buffer | null;
+  private closed: boolean;
+
+  constructor(fh: FileHandle, sizeBytes: number, what: string) {
+    this.fh = fh;
+    this.sizeBytes = sizeBytes;
+    this.what = what;
+    this.cacheStart = 0;
+    this.cache = null;
+    this.closed = false;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (this.closed) throw new DriveError('DriveClosed', `${this.what}: handle closed`);
+    if (offset + length > this.sizeBytes) {
+      throw new DriveError('FileCorrupt', `${this.what}: read past end (${offset + length} > ${this.sizeBytes})`);
+    }
+    const cache = this.cache;
+    if (cache && offset >= this.cacheStart && offset + length <= this.cacheStart + cache.length) {
+      const at = offset - this.cacheStart;
+      return cache.subarray(at, at + length);
+    }
+    // A fresh buffer per fill: slices handed out earlier stay valid (never overwritten).
+    const fill = Math.min(Math.max(length, READ_AHEAD_BYTES), this.sizeBytes - offset);
+    const buf = Buffer.allocUnsafe(fill);
+    let done = 0;
+    try {
+      while (done < fill) {
+        const { bytesRead } = await this.fh.read(buf, done, fill - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+    } catch (err) {
+      throw toDriveError(err, this.what, 'FileNotFound');
+    }
+    if (done < length) throw new DriveError('FileCorrupt', `${this.what}: file shorter than expected`);
+    this.cache = buf.subarray(0, done);
+    this.cacheStart = offset;
+    return buf.subarray(0, length);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.cache = null;
+    await this.fh.close().catch(() => undefined);
+  }
+}
+
+function objectKey(bucket: string, key: string): Buffer {
+  return Buffer.from(`${bucket}/${key}`, 'utf8');
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Data dirs and temp ids become path components: only UUIDs are accepted. */
+function assertUuid(id: string): void {
+  if (!UUID_RE.test(id)) throw new DriveError('FileNotFound', `invalid data dir or temp id ${JSON.stringify(id)}`);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function parseFormat(text: string, path: string): DriveFormat {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new DriveError('FileCorrupt', `${path} is not valid JSON`, { cause: err });
+  }
+  const f = value as Partial<DriveFormat> | null;
+  if (
+    typeof f !== 'object' ||
+    f === null ||
+    f.formatVersion !== 1 ||
+    typeof f.deploymentId !== 'string' ||
+    typeof f.driveId !== 'string' ||
+    typeof f.driveIndex !== 'number' ||
+    !Array.isArray(f.set) ||
+    !f.set.every((id) => typeof id === 'string')
+  ) {
+    throw new DriveError('FileCorrupt', `${path} is not a Strata format v1 file`);
+  }
+  return {
+    formatVersion: 1,
+    deploymentId: f.deploymentId,
+    set: [...f.set],
+    driveId: f.driveId,
+    driveIndex: f.driveIndex,
+  };
+}
