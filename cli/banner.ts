@@ -1,0 +1,56 @@
+export interface BannerInfo {
+  version: string;
+  /** What a client on this machine connects to, e.g. http://127.0.0.1:9000. */
+  endpoint: string;
+  /** The address actually bound, e.g. 0.0.0.0:9000. */
+  listening: string;
+  region: string;
+  domains: string[];
+  rootUser: string;
+  rootPassword: string;
+  defaultCredentials: boolean;
+  drives: string[];
+  parityShards: number | undefined;
+}
+
+const RULE = '#'.repeat(78);
+
+/**
+ * The start-up text on stdout. Tests and scripts parse the `Endpoint: http://HOST:PORT` line, so it
+ * stays exactly that shape. Printing the root password follows MinIO's quickstart: the operator
+ * who started the process already has it.
+ */
+export function formatBanner(info: BannerInfo): string {
+  const lines = [
+    `Strata ${info.version}: S3-compatible object storage`,
+    `Endpoint: ${info.endpoint}`,
+    `Listening: ${info.listening}`,
+    `Region: ${info.region}`,
+  ];
+  if (info.domains.length > 0) {
+    lines.push(`Domains: ${info.domains.join(', ')}`);
+  }
+  lines.push(`RootUser: ${info.rootUser}`, `RootPass: ${info.rootPassword}`);
+  const parity = info.parityShards === undefined ? 'default parity' : `${info.parityShards} parity`;
+  lines.push(`Drives: ${info.drives.length} (${parity})`, ...info.drives.map((d) => `  ${d}`));
+  lines.push(
+    '',
+    `Try: AWS_ACCESS_KEY_ID=${info.rootUser} AWS_SECRET_ACCESS_KEY=<RootPass> aws --endpoint-url ${info.endpoint} s3 ls`,
+  );
+  if (info.defaultCredentials) {
+    lines.push('', ...defaultCredentialsWarning());
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The loud part: printed in the banner and, as one line, to the log. */
+export function defaultCredentialsWarning(): string[] {
+  return [
+    RULE,
+    '# WARNING: the default root credentials are in use (strataadmin/strataadmin).',
+    '# Anyone who can reach this server can read, change and delete every object.',
+    '# Set STRATA_ROOT_USER and STRATA_ROOT_PASSWORD (8+ characters) and restart',
+    '# before exposing Strata to a network.',
+    RULE,
+  ];
+}

@@ -1,0 +1,126 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Env, resolveServerConfig, type ServerFlags } from './server-config.js';
+
+const CWD = '/srv/strata';
+const STRONG: Env = { STRATA_ROOT_USER: 'admin', STRATA_ROOT_PASSWORD: 'correct horse battery' };
+
+function config(flags: Partial<ServerFlags>, env: Env = STRONG) {
+  return resolveServerConfig({ drives: ['/d{1...4}'], ...flags }, env, CWD);
+}
+
+describe('resolveServerConfig', () => {
+  it('applies the defaults and warns about the default credentials', () => {
+    const c = resolveServerConfig({ drives: ['./data/drive{1...4}'] }, {}, CWD);
+    expect(c).toEqual({
+      address: { host: '0.0.0.0', port: 9000 },
+      drives: [1, 2, 3, 4].map((n) => resolve(CWD, `data/drive${n}`)),
+      parityShards: undefined,
+      region: 'us-east-1',
+      domains: [],
+      rootUser: 'strataadmin',
+      rootPassword: 'strataadmin',
+      defaultCredentials: true,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads STRATA_* variables', () => {
+    const c = resolveServerConfig(
+      { drives: [] },
+      {
+        ...STRONG,
+        STRATA_ADDRESS: '127.0.0.1:9100',
+        STRATA_REGION: 'eu-west-3',
+        STRATA_DOMAIN: 'S3.example.com, s3.local,,s3.example.com',
+        STRATA_PARITY: '1',
+        STRATA_DRIVES: '/a{1...2} /b',
+        STRATA_LOG_LEVEL: 'DEBUG',
+      },
+      CWD,
+    );
+    expect(c.address).toEqual({ host: '127.0.0.1', port: 9100 });
+    expect(c.region).toBe('eu-west-3');
+    expect(c.domains).toEqual(['s3.example.com', 's3.local']);
+    expect(c.parityShards).toBe(1);
+    expect(c.drives).toEqual(['/a1', '/a2', '/b']);
+    expect(c.logLevel).toBe('debug');
+    expect(c.rootUser).toBe('admin');
+    expect(c.defaultCredentials).toBe(false);
+  });
+
+  it('lets flags win over variables', () => {
+    const c = config(
+      { address: ':0', parity: '2', region: 'ap-south-1', domains: ['flag.example'] },
+      {
+        ...STRONG,
+        STRATA_ADDRESS: ':1',
+        STRATA_PARITY: '1',
+        STRATA_REGION: 'x',
+        STRATA_DOMAIN: 'env.example',
+      },
+    );
+    expect(c.address.port).toBe(0);
+    expect(c.parityShards).toBe(2);
+    expect(c.region).toBe('ap-south-1');
+    expect(c.domains).toEqual(['flag.example']);
+  });
+
+  it('takes the root password exactly as given', () => {
+    expect(config({}, { STRATA_ROOT_PASSWORD: '  spaced secret  ' }).rootPassword).toBe('  spaced secret  ');
+  });
+
+  it.each<[string, Partial<ServerFlags>, Env, RegExp]>([
+    ['short user', {}, { ...STRONG, STRATA_ROOT_USER: 'ab' }, /STRATA_ROOT_USER must be at least 3/],
+    ['user with a slash', {}, { ...STRONG, STRATA_ROOT_USER: 'a/b/c' }, /STRATA_ROOT_USER must not contain/],
+    [
+      'short password',
+      {},
+      { ...STRONG, STRATA_ROOT_PASSWORD: 'short' },
+      /STRATA_ROOT_PASSWORD must be at least 8/,
+    ],
+    ['bad address flag', { address: 'nope' }, STRONG, /--address "nope"/],
+    [
+      'bad address variable',
+      {},
+      { ...STRONG, STRATA_ADDRESS: ':99999' },
+      /STRATA_ADDRESS ":99999".*out of range/,
+    ],
+    ['no drives', { drives: [] }, STRONG, /no drives given/],
+    ['too many drives', { drives: ['/d{1...17}'] }, STRONG, /17 drives given; a server takes 1 to 16/],
+    ['duplicate drives', { drives: ['/d1', '/x/../d1'] }, STRONG, /drive "\/x\/..\/d1" is given twice/],
+    ['duplicate after expansion', { drives: ['/d{1...2}', '/d2'] }, STRONG, /given twice/],
+    ['parity above half', { parity: '3' }, STRONG, /--parity 3 is too high for 4 drives: at most 2/],
+    [
+      'parity on one drive',
+      { drives: ['/d'] },
+      { ...STRONG, STRATA_PARITY: '1' },
+      /STRATA_PARITY 1 is too high for 1 drive: at most 0/,
+    ],
+    ['parity not a number', { parity: 'two' }, STRONG, /--parity "two" is not a whole number/],
+    ['bad region', { region: 'US East' }, STRONG, /region "US East" is not valid/],
+    [
+      'bad domain',
+      {},
+      { ...STRONG, STRATA_DOMAIN: 'http://s3.example.com' },
+      /domain "http:\/\/s3.example.com"/,
+    ],
+    ['bad log level', {}, { ...STRONG, STRATA_LOG_LEVEL: 'loud' }, /STRATA_LOG_LEVEL "loud"/],
+    ['bad ellipsis', { drives: ['/d{4...1}'] }, STRONG, /start is greater than the end/],
+  ])('rejects %s with a UsageError', (_name, flags, env, message) => {
+    let thrown: unknown;
+    try {
+      config(flags, env);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({ code: 'UsageError', exitCode: 2 });
+    expect((thrown as Error).message).toMatch(message);
+  });
+
+  it('accepts parity 0 and exactly half the drives', () => {
+    expect(config({ parity: '0' }).parityShards).toBe(0);
+    expect(config({ parity: '2' }).parityShards).toBe(2);
+    expect(config({ drives: ['/d{1...16}'], parity: '8' }).drives).toHaveLength(16);
+  });
+});

@@ -1,0 +1,201 @@
+import { resolve } from 'node:path';
+import { type ListenAddress, parseAddress } from './address.js';
+import { expandEllipses } from './expand-ellipsis.js';
+import { UsageError } from './usage-error.js';
+
+export const DEFAULT_ADDRESS = ':9000';
+export const DEFAULT_REGION = 'us-east-1';
+export const DEFAULT_ROOT_USER = 'strataadmin';
+export const DEFAULT_ROOT_PASSWORD = 'strataadmin';
+export const DEFAULT_LOG_LEVEL = 'info';
+
+/** One erasure set: MinIO's limit, and the largest set the parity table covers. */
+export const MAX_DRIVES = 16;
+const MIN_ROOT_USER_LENGTH = 3;
+const MIN_ROOT_PASSWORD_LENGTH = 8;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `strata server` flags as parsed, before defaults and validation. */
+export interface ServerFlags {
+  address?: string | undefined;
+  parity?: string | undefined;
+  region?: string | undefined;
+  domains?: string[] | undefined;
+  /** Positional arguments, ellipses not yet expanded. */
+  drives: string[];
+}
+
+/** Everything `strata server` needs, validated. */
+export interface ServerConfig {
+  address: ListenAddress;
+  /** Absolute paths, in slot order. */
+  drives: string[];
+  /** Undefined: storage picks the default for the set size. */
+  parityShards: number | undefined;
+  region: string;
+  /** Virtual-host-style domains (`bucket.<domain>`), lower case. */
+  domains: string[];
+  rootUser: string;
+  rootPassword: string;
+  /** True when the root password is the public default: the banner warns loudly. */
+  defaultCredentials: boolean;
+  logLevel: LogLevel;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Merges flags (which win) with STRATA_* variables and defaults and validates the result.
+ * Throws UsageError with a message naming the offending flag or variable.
+ */
+export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.cwd()): ServerConfig {
+  const addressSource = flags.address !== undefined ? '--address' : 'STRATA_ADDRESS';
+  const address = parseAddress(
+    flags.address ?? nonEmpty(env.STRATA_ADDRESS) ?? DEFAULT_ADDRESS,
+    addressSource,
+  );
+
+  const driveArgs = flags.drives.length > 0 ? flags.drives : splitList(env.STRATA_DRIVES, /\s+/);
+  const drives = resolveDrives(driveArgs, cwd);
+
+  const paritySource = flags.parity !== undefined ? '--parity' : 'STRATA_PARITY';
+  const parityShards = resolveParity(
+    flags.parity ?? nonEmpty(env.STRATA_PARITY),
+    paritySource,
+    drives.length,
+  );
+
+  const region = resolveRegion(flags.region ?? nonEmpty(env.STRATA_REGION) ?? DEFAULT_REGION);
+  const domains = resolveDomains(flags.domains?.length ? flags.domains : splitList(env.STRATA_DOMAIN, /,/));
+  const { rootUser, rootPassword } = resolveRootCredentials(env);
+  const logLevel = resolveLogLevel(env);
+
+  return {
+    address,
+    drives,
+    parityShards,
+    region,
+    domains,
+    rootUser,
+    rootPassword,
+    defaultCredentials: rootPassword === DEFAULT_ROOT_PASSWORD,
+    logLevel,
+  };
+}
+
+/** Root credentials from STRATA_ROOT_USER / STRATA_ROOT_PASSWORD, defaults when unset. */
+export function resolveRootCredentials(env: Env): { rootUser: string; rootPassword: string } {
+  // Not trimmed: a secret is taken exactly as given.
+  const rootUser = orDefault(env.STRATA_ROOT_USER, DEFAULT_ROOT_USER);
+  const rootPassword = orDefault(env.STRATA_ROOT_PASSWORD, DEFAULT_ROOT_PASSWORD);
+  if (rootUser.length < MIN_ROOT_USER_LENGTH) {
+    throw new UsageError(`STRATA_ROOT_USER must be at least ${MIN_ROOT_USER_LENGTH} characters long`);
+  }
+  if (/[\s/:,=]/.test(rootUser) || hasControlCharacter(rootUser)) {
+    throw new UsageError('STRATA_ROOT_USER must not contain spaces, control characters or any of / : , =');
+  }
+  if (rootPassword.length < MIN_ROOT_PASSWORD_LENGTH) {
+    throw new UsageError(`STRATA_ROOT_PASSWORD must be at least ${MIN_ROOT_PASSWORD_LENGTH} characters long`);
+  }
+  return { rootUser, rootPassword };
+}
+
+/** The region from STRATA_REGION (or a flag), validated. */
+export function resolveRegion(value: string): string {
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(value)) {
+    throw new UsageError(
+      `region "${value}" is not valid: use lower-case letters, digits and dashes (e.g. us-east-1)`,
+    );
+  }
+  return value;
+}
+
+function resolveDrives(args: string[], cwd: string): string[] {
+  const expanded = expandEllipses(args);
+  if (expanded.length === 0) {
+    throw new UsageError(
+      'no drives given: pass one or more directories, e.g. strata server ./data/drive{1...4}',
+    );
+  }
+  if (expanded.length > MAX_DRIVES) {
+    throw new UsageError(`${expanded.length} drives given; a server takes 1 to ${MAX_DRIVES}`);
+  }
+  const seen = new Map<string, string>();
+  return expanded.map((arg) => {
+    if (arg.trim() === '') {
+      throw new UsageError('a drive path is empty');
+    }
+    const path = resolve(cwd, arg);
+    const previous = seen.get(path);
+    if (previous !== undefined) {
+      throw new UsageError(
+        `drive "${arg}" is given twice (also as "${previous}"): each drive must be its own directory`,
+      );
+    }
+    seen.set(path, arg);
+    return path;
+  });
+}
+
+function resolveParity(value: string | undefined, source: string, driveCount: number): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!/^\d+$/.test(value)) {
+    throw new UsageError(`${source} "${value}" is not a whole number`);
+  }
+  const parity = Number.parseInt(value, 10);
+  const max = Math.floor(driveCount / 2);
+  if (parity > max) {
+    throw new UsageError(
+      `${source} ${parity} is too high for ${driveCount} drive${driveCount === 1 ? '' : 's'}: at most ${max} (half the drives)`,
+    );
+  }
+  return parity;
+}
+
+const DOMAIN = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
+
+function resolveDomains(values: string[]): string[] {
+  const domains = values.map((d) => d.trim().toLowerCase()).filter((d) => d !== '');
+  for (const domain of domains) {
+    if (!DOMAIN.test(domain)) {
+      throw new UsageError(
+        `domain "${domain}" is not a valid host name (STRATA_DOMAIN takes host names without scheme or port, comma-separated)`,
+      );
+    }
+  }
+  return [...new Set(domains)];
+}
+
+function resolveLogLevel(env: Env): LogLevel {
+  const value = nonEmpty(env.STRATA_LOG_LEVEL)?.toLowerCase() ?? DEFAULT_LOG_LEVEL;
+  const level = LOG_LEVELS.find((l) => l === value);
+  if (level === undefined) {
+    throw new UsageError(`STRATA_LOG_LEVEL "${value}" is not one of ${LOG_LEVELS.join(', ')}`);
+  }
+  return level;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function orDefault(value: string | undefined, fallback: string): string {
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function splitList(value: string | undefined, separator: RegExp): string[] {
+  return (nonEmpty(value) ?? '').split(separator).filter((s) => s !== '');
+}
+
+function hasControlCharacter(value: string): boolean {
+  for (const ch of value) {
+    const code = ch.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,65 @@
+import type { HelpTopic } from './parse-command.js';
+
+const SERVER = `Usage: strata server [--address HOST:PORT] [--parity N] [--region R] [--domain D] DRIVE...
+
+Starts the S3 server on DRIVE directories (created if missing) forming one
+erasure set of 1 to 16 drives. DRIVE may use MinIO-style ranges, expanded by
+strata (quote them so the shell leaves them alone):
+  ./data/drive{1...4}        ./data/drive1 ... ./data/drive4
+  /mnt/disk{1...2}/d{a...b}  /mnt/disk1/da /mnt/disk1/db /mnt/disk2/da /mnt/disk2/db
+
+Options (flags win over environment variables):
+  --address HOST:PORT  listen address; :PORT is every interface   STRATA_ADDRESS  (default :9000)
+  --parity N           parity drives, at most half the drives       STRATA_PARITY   (default by set size:
+                                                                     1 drive 0, 2-3 1, 4-5 2, 6-7 3, 8-16 4)
+  --region R           region reported to clients and signed in     STRATA_REGION   (default us-east-1)
+  --domain D           virtual-host domain (bucket.D), repeatable   STRATA_DOMAIN   (comma-separated)
+  DRIVE...             drive directories                            STRATA_DRIVES   (space-separated)
+
+Environment only:
+  STRATA_ROOT_USER      root access key, at least 3 characters      (default strataadmin)
+  STRATA_ROOT_PASSWORD  root secret key, at least 8 characters      (default strataadmin)
+  STRATA_LOG_LEVEL      fatal, error, warn, info, debug, trace or silent (default info)
+`;
+
+const ADMIN = `Usage: strata admin heal [--endpoint URL] [--bucket BUCKET]
+
+Asks a running server to heal every object (or one bucket's) and prints the
+counts. The request is signed with the root credentials.
+
+Options:
+  --endpoint URL   server to call     STRATA_ENDPOINT (default http://127.0.0.1:<port of STRATA_ADDRESS, 9000>)
+  --bucket BUCKET  heal only this bucket
+
+Environment: STRATA_ROOT_USER, STRATA_ROOT_PASSWORD, STRATA_REGION (as for strata server).
+`;
+
+const STRATA = `Usage: strata <command> [options]
+
+Strata is an S3-compatible object store over erasure-coded drives.
+
+Commands:
+  server DRIVE...   start the S3 server             (strata server --help)
+  admin heal        heal objects on a running server (strata admin --help)
+
+Options:
+  -h, --help        show this help
+  -v, --version     show the version
+
+Quickstart:
+  strata server './data/drive{1...4}'
+  AWS_ACCESS_KEY_ID=strataadmin AWS_SECRET_ACCESS_KEY=strataadmin \\
+    aws --endpoint-url http://127.0.0.1:9000 s3 mb s3://demo
+`;
+
+/** The help text for a topic, ending with a newline. */
+export function usage(topic: HelpTopic): string {
+  switch (topic) {
+    case 'strata':
+      return STRATA;
+    case 'server':
+      return SERVER;
+    case 'admin':
+      return ADMIN;
+  }
+}

@@ -1,0 +1,50 @@
+// `npm run bench [-- FILTER]`: builds, then runs every bench/**/*.bench.ts (or those whose path
+// contains FILTER) one after another with tsx, each in its own process so they do not share a heap.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function findBenches(dir: string): string[] {
+  if (!existsSync(dir)) {
+    return [];
+  }
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) {
+        return findBenches(path);
+      }
+      return entry.endsWith('.bench.ts') ? [path] : [];
+    });
+}
+
+function main(): number {
+  const filter = process.argv[2] ?? '';
+  const benches = findBenches(join(ROOT, 'bench')).filter((path) => relative(ROOT, path).includes(filter));
+  if (benches.length === 0) {
+    process.stderr.write(`bench: no bench/**/*.bench.ts matches "${filter}"\n`);
+    return 1;
+  }
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (build.status !== 0) {
+    return 1;
+  }
+  let failed = 0;
+  for (const bench of benches) {
+    process.stdout.write(`\n=== ${relative(ROOT, bench)} ===\n`);
+    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [bench], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
+    if (result.status !== 0) {
+      failed++;
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+process.exitCode = main();
