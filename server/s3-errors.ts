@@ -99,6 +99,11 @@ export const S3_ERRORS = {
   InvalidPartNumber: { status: 416, message: 'The requested partnumber is not satisfiable' },
   MissingRequestBodyError: { status: 400, message: 'Request Body is empty' },
   MaxMessageLengthExceeded: { status: 400, message: 'Your request was too big.' },
+  // Added by body verification (server/body/).
+  MalformedTrailerError: {
+    status: 400,
+    message: 'The request contained trailing data that was not well-formed or did not conform to our published schema.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type S3ErrorCode = keyof typeof S3_ERRORS;
