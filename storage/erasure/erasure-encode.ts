@@ -15,7 +15,7 @@ export interface EncodeObjectOptions {
   expectedSizeBytes: number;
   /** Stripe buffers come from here (at most two per call at any time). */
   pool: BufferPool;
-  /** Aborts the encode (the body is destroyed with the signal's reason, which is rethrown). */
+  /** Aborts the encode: rejects with the signal's reason and destroys the body. */
   signal?: AbortSignal;
 }
 
@@ -62,10 +62,18 @@ export async function encodeObject(body: Readable, opts: EncodeObjectOptions): P
   }
   signal?.throwIfAborted();
 
-  const onAbort = (): void => {
-    body.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted', { cause: signal?.reason }));
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
+  // An aborted request's body may simply stall, so the abort must win against a pending read.
+  let onAbort: (() => void) | null = null;
+  const aborted =
+    signal === undefined
+      ? null
+      : new Promise<never>((_, reject) => {
+          onAbort = () => reject(signal.reason);
+          signal.addEventListener('abort', onAbort, { once: true });
+        });
+  aborted?.catch(() => undefined);
+  const chunks = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  let finished = false;
 
   const stripeBytes = stripeSizeBytes(k, codec.parityShards);
   let current: Buffer | null = null;
@@ -96,11 +104,16 @@ export async function encodeObject(body: Readable, opts: EncodeObjectOptions): P
   };
 
   try {
-    for await (const chunk of body as AsyncIterable<unknown>) {
-      const bytes = toBytes(chunk);
+    for (;;) {
+      const step = aborted === null ? await chunks.next() : await Promise.race([chunks.next(), aborted]);
+      if (step.done === true) break;
+      const bytes = toBytes(step.value);
       sizeBytes += bytes.byteLength;
       if (expectedSizeBytes >= 0 && sizeBytes > expectedSizeBytes) {
-        throw new StorageError('IncompleteBody', `body is longer than the declared ${expectedSizeBytes} bytes`);
+        throw new StorageError(
+          'IncompleteBody',
+          `body is longer than the declared ${expectedSizeBytes} bytes`,
+        );
       }
       if (live.count < writeQuorum) await awaitInflight();
       let pos = 0;
@@ -114,6 +127,7 @@ export async function encodeObject(body: Readable, opts: EncodeObjectOptions): P
         if (fill === BLOCK_SIZE_BYTES) await flush();
       }
     }
+    finished = true;
     if (expectedSizeBytes >= 0 && sizeBytes < expectedSizeBytes) {
       throw new StorageError('IncompleteBody', `body ended after ${sizeBytes} of ${expectedSizeBytes} bytes`);
     }
@@ -122,7 +136,10 @@ export async function encodeObject(body: Readable, opts: EncodeObjectOptions): P
     signal?.throwIfAborted();
     return { sizeBytes, failed };
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    if (onAbort !== null) signal?.removeEventListener('abort', onAbort);
+    // Stop a body we did not read to its end (destroys a Readable). Not awaited: a stalled
+    // source may never finish closing, and its outcome no longer matters.
+    if (!finished) chunks.return?.().catch(() => undefined);
     if (current !== null) pool.release(current);
     // Let started writes settle before the caller cleans up their targets.
     if (inflight !== null) await inflight;
@@ -183,7 +200,11 @@ async function writeBlock(
 }
 
 /** Appends one `[hash][shard]` block to a shard stream; the two writes are ordered. */
-export async function writeShardBlock(writer: ShardWriter, hash: Uint8Array, shard: Uint8Array): Promise<void> {
+export async function writeShardBlock(
+  writer: ShardWriter,
+  hash: Uint8Array,
+  shard: Uint8Array,
+): Promise<void> {
   await writer.write(hash);
   await writer.write(shard);
 }

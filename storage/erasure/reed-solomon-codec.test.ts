@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { RonomonCodec, defaultParityShards, validateShardCounts } from './reed-solomon-codec.js';
+import { defaultParityShards, RonomonCodec, validateShardCounts } from './reed-solomon-codec.js';
 
 /** Every subset of {0..n-1} with at most `max` members. */
 function subsets(n: number, max: number): number[][] {
@@ -81,8 +81,15 @@ describe('RonomonCodec', () => {
     const original = stripe.slice();
     stripe.fill(0, 0, s); // shard 0
     stripe.fill(0, 5 * s, 6 * s); // shard 5 (parity), not requested
-    await codec.reconstruct(stripe, s, [false, true, true, true, true, false], [true, false, false, false, false, false]);
-    expect(Buffer.from(stripe.subarray(0, 5 * s)).equals(Buffer.from(original.subarray(0, 5 * s)))).toBe(true);
+    await codec.reconstruct(
+      stripe,
+      s,
+      [false, true, true, true, true, false],
+      [true, false, false, false, false, false],
+    );
+    expect(Buffer.from(stripe.subarray(0, 5 * s)).equals(Buffer.from(original.subarray(0, 5 * s)))).toBe(
+      true,
+    );
   });
 
   it('refuses to reconstruct from fewer than k shards', async () => {

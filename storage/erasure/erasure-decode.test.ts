@@ -1,0 +1,368 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { BufferPool } from '../buffer-pool.js';
+import { isStorageError } from '../types.js';
+import { decodeObject, healShards } from './erasure-decode.js';
+import { encodeObject } from './erasure-encode.js';
+import { BLOCK_SIZE_BYTES, shardBlockOffset } from './layout.js';
+import { MemoryShardReader, MemoryShardWriter } from './memory-shards.js';
+import { RonomonCodec } from './reed-solomon-codec.js';
+import type { ShardReader } from './types.js';
+
+const B = BLOCK_SIZE_BYTES;
+
+/** Deterministic bytes and ranges so a failure reproduces. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+function pattern(size: number, seed = 7): Buffer {
+  const next = rng(seed);
+  const out = Buffer.allocUnsafe(size);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) out.writeUInt32LE(Math.floor(next() * 2 ** 32), i);
+  for (; i < size; i++) out.writeUInt8(Math.floor(next() * 256), i);
+  return out;
+}
+
+const newPool = (): BufferPool => new BufferPool({ budgetBytes: 64 * 1024 * 1024 });
+
+async function encodeToShards(data: Buffer, k: number, m: number): Promise<Buffer[]> {
+  const writers = Array.from({ length: k + m }, () => new MemoryShardWriter());
+  const chunks: Buffer[] = [];
+  for (let i = 0; i < data.byteLength; i += 100_003) chunks.push(data.subarray(i, i + 100_003));
+  await encodeObject(Readable.from(chunks, { objectMode: false }), {
+    codec: new RonomonCodec(k, m),
+    writers,
+    writeQuorum: k + m,
+    expectedSizeBytes: data.byteLength,
+    pool: newPool(),
+  });
+  return writers.map((w) => w.bytes());
+}
+
+async function collect(stream: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(chunk as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** Reader that records every read so tests can assert what was touched. */
+class CountingReader implements ShardReader {
+  reads: [number, number][] = [];
+  constructor(private readonly inner: ShardReader) {}
+  read(offset: number, length: number): Promise<Uint8Array> {
+    this.reads.push([offset, length]);
+    return this.inner.read(offset, length);
+  }
+}
+
+interface Faults {
+  faults: [number, string][];
+  onFault: (i: number, kind: 'missing' | 'corrupt') => void;
+}
+function faultLog(): Faults {
+  const faults: [number, string][] = [];
+  return { faults, onFault: (i, kind) => faults.push([i, kind]) };
+}
+
+async function decode(
+  shards: (Buffer | null)[],
+  k: number,
+  m: number,
+  size: number,
+  offset: number,
+  length: number,
+  f: Faults = faultLog(),
+): Promise<Buffer> {
+  return collect(
+    decodeObject({
+      codec: new RonomonCodec(k, m),
+      readers: shards.map((s) => (s === null ? null : new MemoryShardReader(s))),
+      objectSizeBytes: size,
+      offset,
+      length,
+      onFault: f.onFault,
+      pool: newPool(),
+    }),
+  );
+}
+
+const SIZES = [0, 1, 7, 8, B - 1, B, B + 1, 3.5 * B];
+const GEOMETRIES: [number, number][] = [
+  [2, 2],
+  [4, 2],
+  [1, 0],
+  [3, 1],
+];
+
+describe('encodeObject + decodeObject round trips', () => {
+  for (const [k, m] of GEOMETRIES) {
+    for (const size of SIZES) {
+      it(`${k}+${m}, ${size} bytes: whole object and random ranges`, async () => {
+        const data = pattern(size, size + k);
+        const shards = await encodeToShards(data, k, m);
+        expect((await decode(shards, k, m, size, 0, size)).equals(data)).toBe(true);
+        const next = rng(size * 31 + k);
+        for (let n = 0; n < 6 && size > 0; n++) {
+          const offset = Math.floor(next() * size);
+          const length = Math.floor(next() * (size - offset)) + (n === 0 ? 0 : 1);
+          const out = await decode(shards, k, m, size, offset, Math.min(length, size - offset));
+          expect(out.equals(data.subarray(offset, offset + Math.min(length, size - offset)))).toBe(true);
+        }
+      });
+    }
+  }
+
+  it('streams a zero-length range without reading', async () => {
+    const reader = new CountingReader(new MemoryShardReader(Buffer.alloc(0)));
+    const out = await collect(
+      decodeObject({
+        codec: new RonomonCodec(1, 1),
+        readers: [reader, reader],
+        objectSizeBytes: 10,
+        offset: 4,
+        length: 0,
+        onFault: () => undefined,
+        pool: newPool(),
+      }),
+    );
+    expect(out.byteLength).toBe(0);
+    expect(reader.reads).toEqual([]);
+  });
+
+  it('rejects a range outside the object synchronously', () => {
+    expect(() =>
+      decodeObject({
+        codec: new RonomonCodec(1, 1),
+        readers: [null, null],
+        objectSizeBytes: 10,
+        offset: 5,
+        length: 6,
+        onFault: () => undefined,
+        pool: newPool(),
+      }),
+    ).toThrow(RangeError);
+  });
+});
+
+describe('decodeObject with damaged shards', () => {
+  const size = 3.5 * B;
+  const data = pattern(size, 99);
+  const shardsPromise = encodeToShards(data, 4, 2);
+
+  it('reads only data shards, and only those covering the range, when all are good', async () => {
+    const shards = await shardsPromise;
+    const readers = shards.map((s) => new CountingReader(new MemoryShardReader(s)));
+    const out = await collect(
+      decodeObject({
+        codec: new RonomonCodec(4, 2),
+        readers,
+        objectSizeBytes: size,
+        offset: B + 262_144 + 10,
+        length: 100,
+        onFault: () => undefined,
+        pool: newPool(),
+      }),
+    );
+    expect(out.equals(data.subarray(B + 262_144 + 10, B + 262_144 + 110))).toBe(true);
+    expect(readers.map((r) => r.reads.length)).toEqual([0, 1, 0, 0, 0, 0]);
+    expect(readers[1]?.reads[0]).toEqual([shardBlockOffset(1, 4), 8 + 262_144]);
+  });
+
+  it('reconstructs around up to m missing shards (null readers) without reporting them', async () => {
+    const shards = await shardsPromise;
+    const f = faultLog();
+    const out = await decode(
+      [null, shards[1] ?? null, shards[2] ?? null, null, shards[4] ?? null, shards[5] ?? null],
+      4,
+      2,
+      size,
+      0,
+      size,
+      f,
+    );
+    expect(out.equals(data)).toBe(true);
+    expect(f.faults).toEqual([]);
+  });
+
+  it('fails with InsufficientReadQuorum when more than m shards are missing, emitting no unverified bytes', async () => {
+    const shards = await shardsPromise;
+    const err = await decode(
+      [null, null, null, shards[3] ?? null, shards[4] ?? null, shards[5] ?? null],
+      4,
+      2,
+      size,
+      0,
+      size,
+    ).catch((e: unknown) => e);
+    expect(isStorageError(err, 'InsufficientReadQuorum')).toBe(true);
+  });
+
+  it('detects a flipped byte, reports the shard once as corrupt and still returns the right bytes', async () => {
+    const shards = (await shardsPromise).map((s) => Buffer.from(s));
+    const victim = shards[2] ?? Buffer.alloc(0);
+    const at = shardBlockOffset(1, 4) + 8 + 1000;
+    victim.writeUInt8(victim.readUInt8(at) ^ 0x40, at);
+    const f = faultLog();
+    const out = await decode(shards, 4, 2, size, 0, size, f);
+    expect(out.equals(data)).toBe(true);
+    expect(f.faults).toEqual([[2, 'corrupt']]);
+  });
+
+  it('treats a corrupt hash header like a corrupt shard', async () => {
+    const shards = (await shardsPromise).map((s) => Buffer.from(s));
+    const victim = shards[0] ?? Buffer.alloc(0);
+    victim.writeUInt8(victim.readUInt8(3) ^ 1, 3);
+    const f = faultLog();
+    const out = await decode(shards, 4, 2, size, 10, 20, f);
+    expect(out.equals(data.subarray(10, 30))).toBe(true);
+    expect(f.faults).toEqual([[0, 'corrupt']]);
+  });
+
+  it('reports short shard streams and failing readers as missing', async () => {
+    const shards = await shardsPromise;
+    const short = (shards[1] ?? Buffer.alloc(0)).subarray(0, shardBlockOffset(2, 4) + 100);
+    const readers: (ShardReader | null)[] = shards.map((s) => new MemoryShardReader(s));
+    readers[1] = new MemoryShardReader(short);
+    readers[4] = { read: () => Promise.reject(new Error('EIO')) };
+    const f = faultLog();
+    const out = await collect(
+      decodeObject({
+        codec: new RonomonCodec(4, 2),
+        readers,
+        objectSizeBytes: size,
+        offset: 0,
+        length: size,
+        onFault: f.onFault,
+        pool: newPool(),
+      }),
+    );
+    expect(out.equals(data)).toBe(true);
+    // Shard 1 fails at block 2; parity 4 is the first extra source tried, fails, then 5 is used.
+    expect(f.faults).toEqual([
+      [1, 'missing'],
+      [4, 'missing'],
+    ]);
+  });
+
+  it('emits the verified blocks before the one that lost quorum, then errors', async () => {
+    const shards = (await shardsPromise).map((s) => Buffer.from(s));
+    // Block 2 is corrupt on three shards: beyond what 4+2 can repair.
+    for (const i of [0, 3, 5]) {
+      const s = shards[i] ?? Buffer.alloc(0);
+      const at = shardBlockOffset(2, 4) + 8 + 5;
+      s.writeUInt8(s.readUInt8(at) ^ 0xff, at);
+    }
+    const stream = decodeObject({
+      codec: new RonomonCodec(4, 2),
+      readers: shards.map((s) => new MemoryShardReader(s)),
+      objectSizeBytes: size,
+      offset: 0,
+      length: size,
+      onFault: () => undefined,
+      pool: newPool(),
+    });
+    const parts: Buffer[] = [];
+    const err = await (async () => {
+      for await (const chunk of stream) parts.push(chunk as Buffer);
+    })().catch((e: unknown) => e);
+    expect(isStorageError(err, 'InsufficientReadQuorum')).toBe(true);
+    const got = Buffer.concat(parts);
+    expect(got.byteLength).toBe(2 * B);
+    expect(got.equals(data.subarray(0, 2 * B))).toBe(true);
+  });
+
+  it('does not read ahead of a consumer that stops reading', async () => {
+    const big = 12 * B;
+    const shards = await encodeToShards(pattern(big, 5), 2, 1);
+    const readers = shards.map((s) => new CountingReader(new MemoryShardReader(s)));
+    const stream = decodeObject({
+      codec: new RonomonCodec(2, 1),
+      readers,
+      objectSizeBytes: big,
+      offset: 0,
+      length: big,
+      onFault: () => undefined,
+      pool: newPool(),
+    });
+    const first = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
+    stream.pause();
+    expect(first.byteLength).toBe(B / 2);
+    await new Promise((r) => setTimeout(r, 50));
+    const blocksRead = readers[0]?.reads.length ?? 0;
+    expect(blocksRead).toBeGreaterThanOrEqual(1);
+    expect(blocksRead).toBeLessThanOrEqual(3);
+    stream.destroy();
+  });
+});
+
+describe('healShards', () => {
+  const size = 2.25 * B + 3;
+  const data = pattern(size, 1234);
+
+  it('rebuilds data and parity shard streams byte for byte', async () => {
+    const shards = await encodeToShards(data, 4, 2);
+    const writers = shards.map(() => null as MemoryShardWriter | null);
+    writers[1] = new MemoryShardWriter();
+    writers[5] = new MemoryShardWriter();
+    await healShards({
+      codec: new RonomonCodec(4, 2),
+      readers: shards.map((s, i) => (i === 1 || i === 5 ? null : new MemoryShardReader(s))),
+      writers,
+      objectSizeBytes: size,
+      pool: newPool(),
+    });
+    expect(writers[1]?.bytes().equals(shards[1] ?? Buffer.alloc(1))).toBe(true);
+    expect(writers[5]?.bytes().equals(shards[5] ?? Buffer.alloc(1))).toBe(true);
+  });
+
+  it('skips corrupt sources and never reads the shards it rebuilds', async () => {
+    const shards = (await encodeToShards(data, 2, 2)).map((s) => Buffer.from(s));
+    const original = Buffer.from(shards[0] ?? Buffer.alloc(0));
+    (shards[0] ?? Buffer.alloc(1)).fill(0); // shard 0 wiped: being rebuilt
+    const s1 = shards[1] ?? Buffer.alloc(1);
+    s1.writeUInt8(s1.readUInt8(20) ^ 1, 20); // shard 1 corrupt in block 0
+    const writers = [new MemoryShardWriter(), null, null, null];
+    const wiped = new CountingReader(new MemoryShardReader(shards[0] ?? Buffer.alloc(0)));
+    await healShards({
+      codec: new RonomonCodec(2, 2),
+      readers: [wiped, ...shards.slice(1).map((s) => new MemoryShardReader(s))],
+      writers,
+      objectSizeBytes: size,
+      pool: newPool(),
+    });
+    expect(writers[0]?.bytes().equals(original)).toBe(true);
+    expect(wiped.reads).toEqual([]);
+  });
+
+  it('fails with InsufficientReadQuorum when fewer than k good shards remain', async () => {
+    const shards = await encodeToShards(data, 2, 1);
+    const err = await healShards({
+      codec: new RonomonCodec(2, 1),
+      readers: [new MemoryShardReader(shards[0] ?? Buffer.alloc(0)), null, null],
+      writers: [null, new MemoryShardWriter(), null],
+      objectSizeBytes: size,
+      pool: newPool(),
+    }).catch((e: unknown) => e);
+    expect(isStorageError(err, 'InsufficientReadQuorum')).toBe(true);
+  });
+
+  it('does nothing for an empty object or no targets', async () => {
+    const w = new MemoryShardWriter();
+    await healShards({
+      codec: new RonomonCodec(1, 1),
+      readers: [null, null],
+      writers: [w, null],
+      objectSizeBytes: 0,
+      pool: newPool(),
+    });
+    expect(w.bytes().byteLength).toBe(0);
+  });
+});
