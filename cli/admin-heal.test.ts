@@ -106,6 +106,13 @@ describe('adminHeal', () => {
     );
   });
 
+  it('reports the code of a JSON error answer', async () => {
+    const { url } = await serve(403, '{"code":"AccessDenied","message":"Access Denied.","requestId":"r1"}');
+    await expect(adminHeal(resolveAdminHealConfig({ endpoint: url }, ENV))).rejects.toThrow(
+      /answered 403: AccessDenied \(Access Denied.\)/,
+    );
+  });
+
   it('rejects a report without the counts', async () => {
     const { url } = await serve(200, '{"objectsScanned":1}');
     await expect(adminHeal(resolveAdminHealConfig({ endpoint: url }, ENV))).rejects.toThrow(/no count/);

@@ -186,9 +186,18 @@ function send(
   });
 }
 
+/** `: Code (Message)` from a JSON (`{code, message}`) or S3 XML error body, else the start of the body. */
 function describeError(body: string): string {
-  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
-  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
+  let code: string | undefined;
+  let message: string | undefined;
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
+    code = typeof parsed.code === 'string' ? parsed.code : undefined;
+    message = typeof parsed.message === 'string' ? parsed.message : undefined;
+  } catch {
+    code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+    message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
+  }
   if (code !== undefined) {
     return `: ${code}${message ? ` (${message})` : ''}`;
   }

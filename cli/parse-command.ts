@@ -82,7 +82,7 @@ function parseAdmin(args: string[]): Command {
     case 'help':
       return { kind: 'help', topic: 'admin' };
     case 'heal': {
-      const { values, positionals } = withUsageErrors('admin heal', () =>
+      const { values, positionals } = withUsageErrors('admin', () =>
         parseArgs({
           args: rest,
           allowPositionals: true,
@@ -112,13 +112,13 @@ function parseAdmin(args: string[]): Command {
   }
 }
 
-function withUsageErrors<T>(command: string, parse: () => T): T {
+function withUsageErrors<T>(helpTopic: HelpTopic, parse: () => T): T {
   try {
     return parse();
   } catch (err) {
     // parseArgs' messages are clear but long; keep the first sentence and name the command.
     const message = err instanceof Error ? err.message.split('. ')[0] : String(err);
-    throw new UsageError(`strata ${command}: ${message}`, { cause: err });
+    throw new UsageError(`${message} (see "strata ${helpTopic} --help")`, { cause: err });
   }
 }
 

@@ -58,7 +58,7 @@ describe('checkFile', () => {
     expect(
       reasons('server/handlers/put-object.ts', "import { ErasureSet } from '../../storage/erasure/set.js';"),
     ).toEqual([
-      '../../storage/erasure/set.js: reaches inside storage/: import ./storage/index.js instead of storage/erasure/set.js',
+      '../../storage/erasure/set.js: reaches inside storage/ (storage/erasure/set.js): import from storage/index.ts instead',
     ]);
     expect(reasons('storage/x.ts', "import { noopLogger } from '../common/logger.js';")).toHaveLength(1);
   });

@@ -113,7 +113,7 @@ function checkRelative(
   }
   const inner = rest.join('/');
   if (!/^index(\.(js|ts|mjs|mts))?$/.test(inner)) {
-    return `reaches inside ${targetLayer}/: import ./${targetLayer}/index.js instead of ${targetLayer}/${inner}`;
+    return `reaches inside ${targetLayer}/ (${targetLayer}/${inner}): import from ${targetLayer}/index.ts instead`;
   }
   return undefined;
 }
