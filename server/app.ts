@@ -1,0 +1,276 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { ObjectLayer, StorageAdmin } from '../storage/types.js';
+import { authenticate, type CredentialLookup } from './auth/index.js';
+import { serveInternal } from './internal-endpoints.js';
+import { isValidBucketName } from './bucket-name.js';
+import { BUILT_OPERATIONS, dispatch } from './dispatch.js';
+import { errorResponse } from './error-response.js';
+import { parseRequestTarget } from './request-target.js';
+import { resolveOperation, type S3Operation } from './resolve-operation.js';
+import { S3Error } from './s3-errors.js';
+import type { S3Context, S3Response } from './s3-context.js';
+
+export interface ServerOptions {
+  objectLayer: ObjectLayer;
+  admin: StorageAdmin;
+  credentials: CredentialLookup;
+  /** The region this endpoint answers for (SigV4 scope, CreateBucket's LocationConstraint). */
+  region: string;
+  /** Virtual-host base domains: `<bucket>.<domain>` selects a bucket. May be empty. */
+  domains: string[];
+  logger: Logger;
+  /**
+   * Who may call the admin API. Until IAM exists every credential the lookup knows is
+   * the root user's, so the default admits them all.
+   */
+  isRoot?: (accessKeyId: string) => boolean;
+  /** Clock for signature checks (tests). Defaults to Date.now. */
+  nowMs?: () => number;
+}
+
+/** S3 keys are at most 1024 bytes of UTF-8. */
+export const MAX_KEY_BYTES = 1024;
+
+/**
+ * Log paths pino must censor. Strata's own log lines never include headers or query
+ * strings; these catch anything that logs a raw request by accident.
+ */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-amz-security-token"]',
+  'req.headers["x-amz-server-side-encryption-customer-key"]',
+  'req.headers["x-amz-copy-source-server-side-encryption-customer-key"]',
+  'headers.authorization',
+  'headers["x-amz-security-token"]',
+  'headers["x-amz-server-side-encryption-customer-key"]',
+  'headers["x-amz-copy-source-server-side-encryption-customer-key"]',
+  'secretAccessKey',
+  '*.secretAccessKey',
+];
+
+/** Every method an S3 operation uses; anything else is MethodNotAllowed. */
+const S3_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
+
+/** What the access log line says about a request. */
+interface RequestNote {
+  op?: S3Operation | 'Internal';
+  bucket?: string;
+}
+
+/**
+ * Builds the S3 HTTP server (not listening yet; the caller calls listen()).
+ *
+ * Fastify carries connections, logging and hooks; S3 routing is ours: every URL is
+ * rewritten to one route and the raw request target is parsed by parseRequestTarget,
+ * so no router decodes, normalises or rejects odd keys. Request bodies are never
+ * touched by Fastify: PUT/POST/DELETE/... are registered as body-less methods, so no
+ * content-type parser runs, no bodyLimit applies and any Content-Type is accepted;
+ * handlers stream request.raw through readBody.
+ */
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const logger = opts.logger.child(
+    {},
+    {
+      redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+      serializers: {
+        // Never the query string: presigned URLs carry X-Amz-Signature and credentials.
+        req: (req: { method?: string; url?: string }) => ({ method: req.method, path: req.url?.split('?')[0] }),
+      },
+    },
+  );
+  const nowMs = opts.nowMs ?? Date.now;
+  const isRoot = opts.isRoot ?? ((id: string) => opts.credentials(id) !== undefined);
+  const notes = new WeakMap<FastifyRequest, RequestNote>();
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // Our own access line (onResponse) replaces Fastify's request logging.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    genReqId: newRequestId,
+    requestIdHeader: false,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    rewriteUrl: () => '/',
+    routerOptions: {
+      maxParamLength: 65_535,
+      ignoreTrailingSlash: false,
+      ignoreDuplicateSlashes: false,
+      querystringParser: () => ({}),
+    },
+  });
+
+  for (const method of ['PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const) {
+    app.addHttpMethod(method, { hasBody: false, overrideExisting: true });
+  }
+  // Belt and braces: should a body method ever reach content-type parsing, leave the body alone.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req: FastifyRequest, _payload: IncomingMessage, done: (err: Error | null) => void) =>
+    done(null),
+  );
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-amz-request-id', request.id);
+    reply.header('x-amz-id-2', hostIdFor(request.id));
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const note = notes.get(request);
+    request.log.info(
+      {
+        op: note?.op,
+        bucket: note?.bucket,
+        method: request.raw.method,
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+      },
+      'request completed',
+    );
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const res = errorResponse(new S3Error('MethodNotAllowed'), errorContext(request));
+    return send(request, reply, closeIfUnread(request, res));
+  });
+
+  app.setErrorHandler(async (err, request, reply) => {
+    const res = errorResponse(err, errorContext(request));
+    return send(request, reply, closeIfUnread(request, res));
+  });
+
+  app.route({
+    method: [...S3_METHODS],
+    url: '/',
+    handler: async (request, reply) => {
+      const raw = request.raw as IncomingMessage & { originalUrl?: string };
+      const rawUrl = raw.originalUrl ?? raw.url ?? '/';
+      const note: RequestNote = {};
+      notes.set(request, note);
+
+      let res: S3Response;
+      let resourceBucket: string | undefined;
+      let resourceKey: string | undefined;
+      try {
+        const target = parseRequestTarget(rawUrl, request.headers.host, opts.domains);
+        resourceBucket = target.bucket;
+        resourceKey = target.key;
+        if (!target.virtualHost && (target.rawPath === '/_strata' || target.rawPath.startsWith('/_strata/'))) {
+          note.op = 'Internal';
+          return send(
+            request,
+            reply,
+            await serveInternal({
+              request,
+              target,
+              objectLayer: opts.objectLayer,
+              admin: opts.admin,
+              authenticate: () =>
+                authenticate(
+                  { method: request.method, rawPath: target.rawPath, rawQuery: target.rawQuery, headers: request.headers },
+                  { lookup: opts.credentials, region: opts.region, nowMs: nowMs() },
+                ),
+              isRoot,
+            }),
+          );
+        }
+
+        const op = resolveOperation({
+          method: request.method,
+          bucket: target.bucket,
+          key: target.key,
+          query: target.query,
+          headers: request.headers,
+        });
+        if (op === undefined) throw new S3Error('MethodNotAllowed');
+        note.op = op;
+        note.bucket = target.bucket;
+
+        const auth = authenticate(
+          { method: request.method, rawPath: target.rawPath, rawQuery: target.rawQuery, headers: request.headers },
+          { lookup: opts.credentials, region: opts.region, nowMs: nowMs() },
+        );
+        if (!BUILT_OPERATIONS.has(op)) throw new S3Error('NotImplemented');
+        if (target.key !== undefined && Buffer.byteLength(target.key) > MAX_KEY_BYTES) {
+          throw new S3Error('KeyTooLongError', {
+            extra: { Size: String(Buffer.byteLength(target.key)), MaxSizeAllowed: String(MAX_KEY_BYTES) },
+          });
+        }
+        if (target.bucket !== undefined && op !== 'CreateBucket' && !isValidBucketName(target.bucket)) {
+          throw new S3Error('NoSuchBucket', { extra: { BucketName: target.bucket } });
+        }
+
+        const ctx: S3Context = {
+          op,
+          bucket: target.bucket ?? '',
+          key: target.key ?? '',
+          target,
+          query: target.query,
+          headers: request.headers,
+          method: request.method,
+          raw,
+          auth,
+          objectLayer: opts.objectLayer,
+          region: opts.region,
+          signal: clientGone(reply),
+          log: request.log,
+          requestId: request.id,
+        };
+        res = await dispatch(op, ctx);
+      } catch (err) {
+        res = closeIfUnread(request, errorResponse(err, errorContext(request, resourceBucket, resourceKey)));
+      }
+      return send(request, reply, res);
+    },
+  });
+
+  return app;
+}
+
+/** AWS-style request id: 16 upper-case hex characters. */
+function newRequestId(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
+/** x-amz-id-2 / HostId: an opaque token tied to the request id. */
+function hostIdFor(requestId: string): string {
+  return Buffer.from(`strata/${requestId}`).toString('base64');
+}
+
+function errorContext(request: FastifyRequest, bucket?: string, key?: string) {
+  let resource = '/';
+  if (bucket !== undefined) resource = key === undefined ? `/${bucket}` : `/${bucket}/${key}`;
+  return { method: request.method, resource, requestId: request.id, hostId: hostIdFor(request.id), log: request.log };
+}
+
+/**
+ * An error answered before the request body was read: close the connection after the
+ * response, so the unread bytes are not parsed as the next request on keep-alive.
+ */
+function closeIfUnread(request: FastifyRequest, res: S3Response): S3Response {
+  if (request.raw.complete) return res;
+  return { ...res, headers: { ...res.headers, connection: 'close' } };
+}
+
+/** An AbortSignal that fires when the client goes away before the response finished. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error('client closed the connection'));
+  });
+  return controller.signal;
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, res: S3Response): FastifyReply {
+  reply.code(res.status);
+  if (res.headers !== undefined) {
+    for (const [name, value] of Object.entries(res.headers)) reply.header(name, value);
+  }
+  if (request.method === 'HEAD' || res.status === 304 || res.status === 204) {
+    if (res.body instanceof Readable) res.body.destroy();
+    return reply.send();
+  }
+  return reply.send(res.body ?? '');
+}

@@ -1,0 +1,179 @@
+import { copyObject } from './handlers/copy-object.js';
+import { createBucket } from './handlers/create-bucket.js';
+import { deleteBucket } from './handlers/delete-bucket.js';
+import { deleteObject } from './handlers/delete-object.js';
+import { deleteObjects } from './handlers/delete-objects.js';
+import { getBucketLocation } from './handlers/get-bucket-location.js';
+import { getObject } from './handlers/get-object.js';
+import { headBucket } from './handlers/head-bucket.js';
+import { headObject } from './handlers/head-object.js';
+import { listBuckets } from './handlers/list-buckets.js';
+import { listObjects } from './handlers/list-objects.js';
+import { listObjectsV2 } from './handlers/list-objects-v2.js';
+import { putObject } from './handlers/put-object.js';
+import type { S3Operation } from './resolve-operation.js';
+import { S3Error } from './s3-errors.js';
+import type { S3Context, S3Response } from './s3-context.js';
+
+/** Operations with a handler; every other operation answers 501 NotImplemented. */
+export const BUILT_OPERATIONS: ReadonlySet<S3Operation> = new Set<S3Operation>([
+  'CopyObject',
+  'CreateBucket',
+  'DeleteBucket',
+  'DeleteObject',
+  'DeleteObjects',
+  'GetBucketLocation',
+  'GetObject',
+  'HeadBucket',
+  'HeadObject',
+  'ListBuckets',
+  'ListObjects',
+  'ListObjectsV2',
+  'PutObject',
+]);
+
+/**
+ * The exhaustive dispatch over every S3 operation: adding a name to S3_OPERATIONS
+ * fails the typecheck until it is routed here.
+ */
+export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
+  switch (op) {
+    case 'CopyObject':
+      return copyObject(ctx);
+    case 'CreateBucket':
+      return createBucket(ctx);
+    case 'DeleteBucket':
+      return deleteBucket(ctx);
+    case 'DeleteObject':
+      return deleteObject(ctx);
+    case 'DeleteObjects':
+      return deleteObjects(ctx);
+    case 'GetBucketLocation':
+      return getBucketLocation(ctx);
+    case 'GetObject':
+      return getObject(ctx);
+    case 'HeadBucket':
+      return headBucket(ctx);
+    case 'HeadObject':
+      return headObject(ctx);
+    case 'ListBuckets':
+      return listBuckets(ctx);
+    case 'ListObjects':
+      return listObjects(ctx);
+    case 'ListObjectsV2':
+      return listObjectsV2(ctx);
+    case 'PutObject':
+      return putObject(ctx);
+    case 'AbortMultipartUpload':
+    case 'CompleteMultipartUpload':
+    case 'CreateBucketMetadataConfiguration':
+    case 'CreateBucketMetadataTableConfiguration':
+    case 'CreateMultipartUpload':
+    case 'CreateSession':
+    case 'DeleteBucketAnalyticsConfiguration':
+    case 'DeleteBucketCors':
+    case 'DeleteBucketEncryption':
+    case 'DeleteBucketIntelligentTieringConfiguration':
+    case 'DeleteBucketInventoryConfiguration':
+    case 'DeleteBucketLifecycle':
+    case 'DeleteBucketMetadataConfiguration':
+    case 'DeleteBucketMetadataTableConfiguration':
+    case 'DeleteBucketMetricsConfiguration':
+    case 'DeleteBucketOwnershipControls':
+    case 'DeleteBucketPolicy':
+    case 'DeleteBucketReplication':
+    case 'DeleteBucketTagging':
+    case 'DeleteBucketWebsite':
+    case 'DeleteObjectAnnotation':
+    case 'DeleteObjectTagging':
+    case 'DeletePublicAccessBlock':
+    case 'GetBucketAbac':
+    case 'GetBucketAccelerateConfiguration':
+    case 'GetBucketAcl':
+    case 'GetBucketAnalyticsConfiguration':
+    case 'GetBucketCors':
+    case 'GetBucketEncryption':
+    case 'GetBucketIntelligentTieringConfiguration':
+    case 'GetBucketInventoryConfiguration':
+    case 'GetBucketLifecycle':
+    case 'GetBucketLifecycleConfiguration':
+    case 'GetBucketLogging':
+    case 'GetBucketMetadataConfiguration':
+    case 'GetBucketMetadataTableConfiguration':
+    case 'GetBucketMetricsConfiguration':
+    case 'GetBucketNotification':
+    case 'GetBucketNotificationConfiguration':
+    case 'GetBucketOwnershipControls':
+    case 'GetBucketPolicy':
+    case 'GetBucketPolicyStatus':
+    case 'GetBucketReplication':
+    case 'GetBucketRequestPayment':
+    case 'GetBucketTagging':
+    case 'GetBucketVersioning':
+    case 'GetBucketWebsite':
+    case 'GetObjectAcl':
+    case 'GetObjectAnnotation':
+    case 'GetObjectAttributes':
+    case 'GetObjectLegalHold':
+    case 'GetObjectLockConfiguration':
+    case 'GetObjectRetention':
+    case 'GetObjectTagging':
+    case 'GetObjectTorrent':
+    case 'GetPublicAccessBlock':
+    case 'ListBucketAnalyticsConfigurations':
+    case 'ListBucketIntelligentTieringConfigurations':
+    case 'ListBucketInventoryConfigurations':
+    case 'ListBucketMetricsConfigurations':
+    case 'ListDirectoryBuckets':
+    case 'ListMultipartUploads':
+    case 'ListObjectAnnotations':
+    case 'ListObjectVersions':
+    case 'ListParts':
+    case 'PutBucketAbac':
+    case 'PutBucketAccelerateConfiguration':
+    case 'PutBucketAcl':
+    case 'PutBucketAnalyticsConfiguration':
+    case 'PutBucketCors':
+    case 'PutBucketEncryption':
+    case 'PutBucketIntelligentTieringConfiguration':
+    case 'PutBucketInventoryConfiguration':
+    case 'PutBucketLifecycle':
+    case 'PutBucketLifecycleConfiguration':
+    case 'PutBucketLogging':
+    case 'PutBucketMetricsConfiguration':
+    case 'PutBucketNotification':
+    case 'PutBucketNotificationConfiguration':
+    case 'PutBucketOwnershipControls':
+    case 'PutBucketPolicy':
+    case 'PutBucketReplication':
+    case 'PutBucketRequestPayment':
+    case 'PutBucketTagging':
+    case 'PutBucketVersioning':
+    case 'PutBucketWebsite':
+    case 'PutObjectAcl':
+    case 'PutObjectAnnotation':
+    case 'PutObjectLegalHold':
+    case 'PutObjectLockConfiguration':
+    case 'PutObjectRetention':
+    case 'PutObjectTagging':
+    case 'PutPublicAccessBlock':
+    case 'RenameObject':
+    case 'RestoreObject':
+    case 'SelectObjectContent':
+    case 'UpdateBucketMetadataAnnotationTableConfiguration':
+    case 'UpdateBucketMetadataInventoryTableConfiguration':
+    case 'UpdateBucketMetadataJournalTableConfiguration':
+    case 'UpdateObjectEncryption':
+    case 'UploadPart':
+    case 'UploadPartCopy':
+    case 'WriteGetObjectResponse':
+    case 'PostObject':
+      throw new S3Error('NotImplemented');
+    default:
+      return assertNever(op);
+  }
+}
+
+function assertNever(op: never): never {
+  throw new Error(`unhandled S3 operation ${String(op)}`);
+}

@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { GetObjectResult, ObjectInfo, ObjectMetadata } from '../../storage/types.js';
+import { evaluatePreconditions } from '../conditional.js';
+import { checksumEntries, metadataFromHeaders } from '../object-metadata.js';
+import { S3Error } from '../s3-errors.js';
+import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
+import { toS3Error } from '../storage-errors.js';
+import { rejectUnsupportedWriteHeaders } from './unsupported-headers.js';
+
+const MAX_KEY_BYTES = 1024;
+
+/**
+ * CopyObject — https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
+ *
+ * Data streams from getObject into putObject (never buffered); the new ETag is the MD5
+ * computed on the way. x-amz-metadata-directive COPY (default) takes the source's
+ * metadata, REPLACE the request's; stored checksums describe the data and are kept
+ * either way. Copying an object onto itself must REPLACE and only rewrites metadata.
+ * x-amz-copy-source-if-* failures are 412, including the "not modified" cases, as AWS.
+ * Deviation until versioning (issue 3): only ?versionId=null in the source.
+ */
+export async function copyObject(ctx: S3Context): Promise<S3Response> {
+  rejectUnsupportedWriteHeaders(ctx.headers);
+  const source = parseCopySource(header(ctx, 'x-amz-copy-source') ?? '');
+  const directive = (header(ctx, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
+  if (directive !== 'COPY' && directive !== 'REPLACE') {
+    throw new S3Error('InvalidArgument', {
+      message: 'Unknown metadata directive.',
+      extra: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive },
+    });
+  }
+  const replacement = directive === 'REPLACE' ? metadataFromHeaders(ctx.headers) : undefined;
+  const selfCopy = source.bucket === ctx.bucket && source.key === ctx.key;
+
+  if (selfCopy) {
+    if (replacement === undefined) {
+      throw new S3Error('InvalidRequest', {
+        message:
+          "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      });
+    }
+    const info = await stat(ctx, source);
+    checkCopyPreconditions(ctx, info);
+    let updated: ObjectInfo;
+    try {
+      updated = await ctx.objectLayer.updateObjectMetadata(ctx.bucket, ctx.key, {
+        ...replacement,
+        ...Object.fromEntries(checksumEntries(info.metadata)),
+      });
+    } catch (err) {
+      throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
+    }
+    return copyResult(updated);
+  }
+
+  let src: GetObjectResult;
+  try {
+    src = await ctx.objectLayer.getObject(source.bucket, source.key, {});
+  } catch (err) {
+    throw toS3Error(err, source);
+  }
+  const md5 = new Md5Stream();
+  try {
+    checkCopyPreconditions(ctx, src.info);
+    const checksums = Object.fromEntries(checksumEntries(src.info.metadata));
+    const metadata: ObjectMetadata = replacement === undefined ? { ...src.info.metadata } : { ...replacement, ...checksums };
+    // pipeline destroys md5 with the source's error, which fails putObject's read.
+    const piping = pipeline(src.stream, md5);
+    piping.catch(() => {});
+    const info = await ctx.objectLayer.putObject(ctx.bucket, ctx.key, md5, {
+      sizeBytes: src.info.sizeBytes,
+      metadata,
+      finalize: () => ({ etag: md5.digestHex() }),
+      signal: ctx.signal,
+    });
+    await piping;
+    return copyResult(info);
+  } catch (err) {
+    throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
+  } finally {
+    src.stream.destroy();
+    md5.destroy();
+  }
+}
+
+function copyResult(info: ObjectInfo): S3Response {
+  return xmlResponse('CopyObjectResult', { ETag: `"${info.etag}"`, LastModified: info.lastModified });
+}
+
+async function stat(ctx: S3Context, source: { bucket: string; key: string }): Promise<ObjectInfo> {
+  try {
+    return await ctx.objectLayer.getObjectInfo(source.bucket, source.key);
+  } catch (err) {
+    throw toS3Error(err, source);
+  }
+}
+
+function checkCopyPreconditions(ctx: S3Context, info: ObjectInfo): void {
+  const outcome = evaluatePreconditions(
+    {
+      ifMatch: header(ctx, 'x-amz-copy-source-if-match'),
+      ifNoneMatch: header(ctx, 'x-amz-copy-source-if-none-match'),
+      ifModifiedSince: header(ctx, 'x-amz-copy-source-if-modified-since'),
+      ifUnmodifiedSince: header(ctx, 'x-amz-copy-source-if-unmodified-since'),
+    },
+    info,
+  );
+  if (outcome !== 'proceed') throw new S3Error('PreconditionFailed');
+}
+
+/**
+ * Parses x-amz-copy-source: `[/]bucket/key[?versionId=id]`, URL-encoded. The query is
+ * split off before decoding, so an encoded '?' stays part of the key.
+ */
+export function parseCopySource(value: string): { bucket: string; key: string } {
+  const q = value.indexOf('?');
+  const path = q === -1 ? value : value.slice(0, q);
+  if (q !== -1) {
+    const params = new URLSearchParams(value.slice(q + 1));
+    const versionId = params.get('versionId');
+    if (versionId !== null && versionId !== 'null') {
+      throw new S3Error('InvalidArgument', {
+        message: 'Invalid version id specified',
+        extra: { ArgumentName: 'x-amz-copy-source', ArgumentValue: value },
+      });
+    }
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch (err) {
+    throw new S3Error('InvalidArgument', { message: 'Invalid copy source encoding', cause: err });
+  }
+  if (decoded.startsWith('/')) decoded = decoded.slice(1);
+  const slash = decoded.indexOf('/');
+  const bucket = slash === -1 ? '' : decoded.slice(0, slash);
+  const key = slash === -1 ? '' : decoded.slice(slash + 1);
+  if (bucket === '' || key === '') {
+    throw new S3Error('InvalidArgument', {
+      message: 'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+      extra: { ArgumentName: 'x-amz-copy-source', ArgumentValue: value },
+    });
+  }
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
+  return { bucket, key };
+}
+
+function header(ctx: S3Context, name: string): string | undefined {
+  const v = ctx.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/** Passes bytes through while hashing them (the copy's ETag). */
+class Md5Stream extends Transform {
+  private readonly hash = createHash('md5');
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+  digestHex(): string {
+    return this.hash.digest('hex');
+  }
+}

@@ -1,0 +1,68 @@
+import { isValidBucketName } from '../bucket-name.js';
+import { S3Error } from '../s3-errors.js';
+import type { S3Context, S3Response } from '../s3-context.js';
+import { readSmallBody } from '../small-body.js';
+import { toS3Error } from '../storage-errors.js';
+import { childElement, parseXml } from '../xml.js';
+
+/** A CreateBucketConfiguration document is tiny; anything bigger is not one. */
+const MAX_CONFIGURATION_BYTES = 64 * 1024;
+
+/**
+ * CreateBucket — https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
+ *
+ * LocationConstraint follows AWS's regional endpoints: it must name this server's
+ * region, may be omitted only when the region is us-east-1, and 'us-east-1' itself is
+ * never a valid constraint (InvalidLocationConstraint), 'EU' means eu-west-1.
+ * Deviations: creating a bucket you already own answers BucketAlreadyOwnedByYou even
+ * in us-east-1 (where AWS answers 200 for legacy reasons); ACL headers are accepted
+ * and ignored; object lock at creation is NotImplemented.
+ */
+export async function createBucket(ctx: S3Context): Promise<S3Response> {
+  if (!isValidBucketName(ctx.bucket)) {
+    throw new S3Error('InvalidBucketName', { extra: { BucketName: ctx.bucket } });
+  }
+  if (String(ctx.headers['x-amz-bucket-object-lock-enabled'] ?? '').toLowerCase() === 'true') {
+    throw new S3Error('NotImplemented');
+  }
+  const body = await readSmallBody(ctx, MAX_CONFIGURATION_BYTES);
+  const location = checkLocation(parseLocationConstraint(body.bytes), ctx.region);
+  try {
+    await ctx.objectLayer.makeBucket(ctx.bucket, { location });
+  } catch (err) {
+    throw toS3Error(err, { bucket: ctx.bucket });
+  }
+  return { status: 200, headers: { location: `/${ctx.bucket}` } };
+}
+
+/** The LocationConstraint of a CreateBucketConfiguration body; undefined when absent or empty. */
+function parseLocationConstraint(bytes: Buffer): string | undefined {
+  if (bytes.toString('utf8').trim() === '') return undefined;
+  const root = parseXml(bytes);
+  if (root.name !== 'CreateBucketConfiguration') throw new S3Error('MalformedXML');
+  const value = childElement(root, 'LocationConstraint')?.text.trim();
+  return value === '' ? undefined : value;
+}
+
+const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** Returns the location to store ('' for us-east-1), or throws like AWS. */
+export function checkLocation(constraint: string | undefined, region: string): string {
+  if (constraint === undefined) {
+    if (region === 'us-east-1') return '';
+    throw new S3Error('IllegalLocationConstraintException', {
+      message:
+        'The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.',
+    });
+  }
+  const named = constraint === 'EU' ? 'eu-west-1' : constraint;
+  if (named === 'us-east-1' || !REGION_NAME.test(named)) {
+    throw new S3Error('InvalidLocationConstraint', { extra: { LocationConstraint: constraint } });
+  }
+  if (named !== region) {
+    throw new S3Error('IllegalLocationConstraintException', {
+      message: `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+    });
+  }
+  return named;
+}

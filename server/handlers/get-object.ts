@@ -1,0 +1,122 @@
+import type { GetObjectResult, ObjectInfo } from '../../storage/types.js';
+import { evaluatePreconditions } from '../conditional.js';
+import { withResponseHeaders } from '../error-response.js';
+import { checksumEntries, objectResponseHeaders } from '../object-metadata.js';
+import { contentRange, resolveRange } from '../range.js';
+import { S3Error } from '../s3-errors.js';
+import type { S3Context, S3Response } from '../s3-context.js';
+import { toS3Error } from '../storage-errors.js';
+import { checkVersionId } from './version-id.js';
+
+/** How often GetObject re-reads when the object is replaced between stat and open. */
+const MAX_OPEN_ATTEMPTS = 3;
+
+/**
+ * GetObject — https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+ *
+ * One Range per request (several ranges: the whole object, as AWS); conditional
+ * headers in RFC 9110 order (see conditional.ts); response-* overrides; checksum
+ * headers only with x-amz-checksum-mode: ENABLED on whole-object reads.
+ * Deviations: partNumber other than 1 on a single-part object is InvalidPartNumber,
+ * and any partNumber on a multipart object is NotImplemented until issue 3.
+ */
+export async function getObject(ctx: S3Context): Promise<S3Response> {
+  return readObject(ctx, true);
+}
+
+/** Shared by GetObject and HeadObject (HeadObject sends the same headers, no body). */
+export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3Response> {
+  checkVersionId(ctx.query.get('versionId'));
+  const partNumber = parsePartNumber(ctx.query.get('partNumber'));
+  const rangeHeader = typeof ctx.headers.range === 'string' ? ctx.headers.range : undefined;
+  if (partNumber !== undefined && rangeHeader !== undefined) {
+    throw new S3Error('InvalidRequest', { message: 'Cannot specify both Range header and partNumber query parameter' });
+  }
+
+  for (let attempt = 1; ; attempt++) {
+    const info = await stat(ctx);
+    if (partNumber !== undefined) {
+      if (info.etag.includes('-')) throw new S3Error('NotImplemented');
+      if (partNumber !== 1) throw new S3Error('InvalidPartNumber');
+    }
+    const headers = objectResponseHeaders(info, ctx.query);
+    const outcome = evaluatePreconditions(
+      {
+        ifMatch: header(ctx, 'if-match'),
+        ifNoneMatch: header(ctx, 'if-none-match'),
+        ifModifiedSince: header(ctx, 'if-modified-since'),
+        ifUnmodifiedSince: header(ctx, 'if-unmodified-since'),
+      },
+      info,
+    );
+    if (outcome === 'precondition-failed') throw new S3Error('PreconditionFailed');
+    if (outcome === 'not-modified') {
+      return { status: 304, headers: { etag: headers.etag ?? '', 'last-modified': headers['last-modified'] ?? '' } };
+    }
+
+    const range = resolveRange(rangeHeader, info.sizeBytes);
+    if (range.kind === 'unsatisfiable') {
+      throw withResponseHeaders(
+        new S3Error('InvalidRange', {
+          extra: { RangeRequested: rangeHeader ?? '', ActualObjectSize: String(info.sizeBytes) },
+        }),
+        { 'content-range': `bytes */${info.sizeBytes}` },
+      );
+    }
+    const partial = range.kind === 'partial';
+    const status = partial ? 206 : 200;
+    const responseHeaders: Record<string, string | number> = {
+      ...headers,
+      'content-length': partial ? range.end - range.start + 1 : info.sizeBytes,
+    };
+    if (partial) responseHeaders['content-range'] = contentRange(range.start, range.end, info.sizeBytes);
+    if (!partial && header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
+      for (const [name, value] of checksumEntries(info.metadata)) responseHeaders[name] = value;
+    }
+    if (partNumber !== undefined) responseHeaders['x-amz-mp-parts-count'] = 1;
+    if (!withBody) return { status, headers: responseHeaders };
+
+    let result: GetObjectResult;
+    try {
+      result = await ctx.objectLayer.getObject(
+        ctx.bucket,
+        ctx.key,
+        partial ? { range: { start: range.start, end: range.end } } : {},
+      );
+    } catch (err) {
+      throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
+    }
+    // The object may have been replaced between stat and open: headers and range
+    // would then describe another version. Retry with the new one.
+    if (result.info.etag !== info.etag || result.info.sizeBytes !== info.sizeBytes) {
+      result.stream.destroy();
+      if (attempt >= MAX_OPEN_ATTEMPTS) throw new S3Error('ServiceUnavailable');
+      continue;
+    }
+    return { status, headers: responseHeaders, body: result.stream };
+  }
+}
+
+async function stat(ctx: S3Context): Promise<ObjectInfo> {
+  try {
+    return await ctx.objectLayer.getObjectInfo(ctx.bucket, ctx.key);
+  } catch (err) {
+    throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
+  }
+}
+
+function header(ctx: S3Context, name: string): string | undefined {
+  const v = ctx.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+function parsePartNumber(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10_000) {
+    throw new S3Error('InvalidArgument', {
+      message: 'Part number must be an integer between 1 and 10000, inclusive',
+      extra: { ArgumentName: 'partNumber', ArgumentValue: value },
+    });
+  }
+  return Number(value);
+}

@@ -1,0 +1,37 @@
+import { commonPrefixEntries, contentsEntry, encodeName, parseEncodingType, parseMaxKeys } from '../listing.js';
+import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
+import { toS3Error } from '../storage-errors.js';
+
+/**
+ * ListObjects (V1) — https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html
+ * NextMarker is returned only when a delimiter was given, as on AWS; without one,
+ * clients continue from the last key. Owner is always included (V1 behaviour).
+ */
+export async function listObjects(ctx: S3Context): Promise<S3Response> {
+  const q = ctx.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const maxKeys = parseMaxKeys(q.get('max-keys'));
+  const encoding = parseEncodingType(q.get('encoding-type'));
+  const marker = q.get('marker') ?? '';
+
+  let result;
+  try {
+    result = await ctx.objectLayer.listObjects(ctx.bucket, { prefix, delimiter, startAfter: marker, maxKeys });
+  } catch (err) {
+    throw toS3Error(err, { bucket: ctx.bucket });
+  }
+  const truncated = result.isTruncated && result.nextMarker !== undefined;
+  return xmlResponse('ListBucketResult', {
+    Name: ctx.bucket,
+    Prefix: encodeName(prefix, encoding),
+    Marker: encodeName(marker, encoding),
+    NextMarker: truncated && delimiter !== '' ? encodeName(result.nextMarker ?? '', encoding) : undefined,
+    MaxKeys: maxKeys,
+    Delimiter: delimiter === '' ? undefined : encodeName(delimiter, encoding),
+    IsTruncated: truncated,
+    EncodingType: encoding,
+    Contents: result.objects.map((o) => contentsEntry(o, encoding, true)),
+    CommonPrefixes: commonPrefixEntries(result.commonPrefixes, encoding),
+  });
+}

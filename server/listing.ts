@@ -1,0 +1,69 @@
+import type { ObjectInfo } from '../storage/types.js';
+import { S3Error } from './s3-errors.js';
+import { OWNER } from './s3-context.js';
+import { urlEncodeKey, type XmlObject } from './xml.js';
+
+/** Listing parameters and response pieces shared by ListObjects and ListObjectsV2. */
+
+export const MAX_KEYS_LIMIT = 1000;
+
+/** max-keys: absent → 1000; an integer ≥ 0; values above 1000 are served as 1000 (as AWS). */
+export function parseMaxKeys(value: string | null): number {
+  if (value === null) return MAX_KEYS_LIMIT;
+  if (!/^\d+$/.test(value)) {
+    throw new S3Error('InvalidArgument', {
+      message: 'Provided max-keys not an integer or within integer range',
+      extra: { ArgumentName: 'max-keys', ArgumentValue: value },
+    });
+  }
+  return Math.min(Number(value), MAX_KEYS_LIMIT);
+}
+
+/** encoding-type: absent or 'url' (case-insensitive). */
+export function parseEncodingType(value: string | null): 'url' | undefined {
+  if (value === null || value === '') return undefined;
+  if (value.toLowerCase() === 'url') return 'url';
+  throw new S3Error('InvalidArgument', {
+    message: 'Invalid Encoding Method specified in Request',
+    extra: { ArgumentName: 'encoding-type', ArgumentValue: value },
+  });
+}
+
+/** Encodes a key or prefix for the response when encoding-type=url was asked. */
+export function encodeName(value: string, encoding: 'url' | undefined): string {
+  return encoding === 'url' ? urlEncodeKey(value) : value;
+}
+
+const TOKEN_VERSION = '1:';
+
+/** Continuation tokens are opaque to clients: base64 of a versioned marker. */
+export function encodeContinuationToken(marker: string): string {
+  return Buffer.from(TOKEN_VERSION + marker, 'utf8').toString('base64');
+}
+
+export function decodeContinuationToken(token: string): string {
+  const text = Buffer.from(token, 'base64').toString('utf8');
+  if (!text.startsWith(TOKEN_VERSION) || Buffer.from(text, 'utf8').toString('base64') !== token) {
+    throw new S3Error('InvalidArgument', {
+      message: 'The continuation token provided is incorrect',
+      extra: { ArgumentName: 'continuation-token' },
+    });
+  }
+  return text.slice(TOKEN_VERSION.length);
+}
+
+/** One <Contents> element. */
+export function contentsEntry(obj: ObjectInfo, encoding: 'url' | undefined, withOwner: boolean): XmlObject {
+  return {
+    Key: encodeName(obj.key, encoding),
+    LastModified: obj.lastModified,
+    ETag: `"${obj.etag}"`,
+    Size: obj.sizeBytes,
+    Owner: withOwner ? OWNER : undefined,
+    StorageClass: obj.storageClass === '' ? 'STANDARD' : obj.storageClass,
+  };
+}
+
+export function commonPrefixEntries(prefixes: readonly string[], encoding: 'url' | undefined): XmlObject[] {
+  return prefixes.map((p) => ({ Prefix: encodeName(p, encoding) }));
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { ObjectInfo } from '../storage/types.js';
+import { metadataFromHeaders, objectResponseHeaders } from './object-metadata.js';
+
+describe('metadataFromHeaders', () => {
+  it('keeps system headers, lower-cased user metadata, drops aws-chunked and defaults content-type', () => {
+    expect(
+      metadataFromHeaders({
+        'content-encoding': 'aws-chunked,gzip',
+        'cache-control': 'no-cache',
+        'x-amz-meta-color': 'blue',
+        'x-amz-checksum-crc32': 'AAAAAA==',
+        authorization: 'secret',
+      }),
+    ).toEqual({
+      'content-type': 'binary/octet-stream',
+      'content-encoding': 'gzip',
+      'cache-control': 'no-cache',
+      'x-amz-meta-color': 'blue',
+    });
+  });
+
+  it('drops a content-encoding that was only aws-chunked', () => {
+    expect(metadataFromHeaders({ 'content-encoding': 'aws-chunked', 'content-type': 'text/plain' })).toEqual({
+      'content-type': 'text/plain',
+    });
+  });
+
+  it('rejects more than 2 KiB of user metadata', () => {
+    expect(() => metadataFromHeaders({ 'x-amz-meta-a': 'x'.repeat(2047) })).not.toThrow();
+    expect(() => metadataFromHeaders({ 'x-amz-meta-a': 'x'.repeat(2048) })).toThrow(
+      expect.objectContaining({ code: 'MetadataTooLarge' }),
+    );
+  });
+});
+
+describe('objectResponseHeaders', () => {
+  const info: ObjectInfo = {
+    bucket: 'b',
+    key: 'k',
+    sizeBytes: 3,
+    etag: 'abc',
+    lastModified: new Date('2024-01-02T03:04:05.678Z'),
+    versionId: 'null',
+    metadata: { 'content-type': 'text/plain', 'x-amz-meta-a': '1', 'x-amz-checksum-crc32': 'AAAAAA==' },
+    storageClass: 'STANDARD',
+  };
+
+  it('describes the object and applies response-* overrides', () => {
+    expect(objectResponseHeaders(info, new URLSearchParams('response-content-type=x/y&response-expires=never'))).toEqual({
+      etag: '"abc"',
+      'last-modified': 'Tue, 02 Jan 2024 03:04:05 GMT',
+      'accept-ranges': 'bytes',
+      'content-type': 'x/y',
+      'x-amz-meta-a': '1',
+      expires: 'never',
+    });
+  });
+});

@@ -1,0 +1,109 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ObjectInfo, ObjectMetadata } from '../storage/types.js';
+import { S3Error } from './s3-errors.js';
+
+/**
+ * Which request headers become stored object metadata, and how stored metadata
+ * becomes response headers. Metadata names are lower-case header names; storage/
+ * keeps them verbatim.
+ */
+
+/** System headers stored as given (Content-Type gets a default, Content-Encoding drops aws-chunked). */
+const STORED_HEADERS = [
+  'content-type',
+  'content-encoding',
+  'content-disposition',
+  'content-language',
+  'cache-control',
+  'expires',
+] as const;
+
+export const USER_METADATA_PREFIX = 'x-amz-meta-';
+export const CHECKSUM_METADATA_PREFIX = 'x-amz-checksum-';
+
+/** AWS: user-defined metadata (names without the prefix + values, UTF-8) ≤ 2 KiB. */
+export const MAX_USER_METADATA_BYTES = 2048;
+
+export const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
+
+/**
+ * Metadata to store from PutObject (and CopyObject with REPLACE) request headers.
+ * Checksums are not taken from here: they are added only once verified (finalize).
+ * Throws S3Error('MetadataTooLarge').
+ */
+export function metadataFromHeaders(headers: IncomingHttpHeaders): ObjectMetadata {
+  const metadata: ObjectMetadata = {};
+  for (const name of STORED_HEADERS) {
+    const value = headerValue(headers, name);
+    if (value === undefined) continue;
+    if (name === 'content-encoding') {
+      const encodings = value
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '' && v.toLowerCase() !== 'aws-chunked');
+      if (encodings.length > 0) metadata[name] = encodings.join(',');
+      continue;
+    }
+    metadata[name] = value;
+  }
+  metadata['content-type'] ??= DEFAULT_CONTENT_TYPE;
+
+  let userBytes = 0;
+  for (const [name, raw] of Object.entries(headers)) {
+    if (!name.startsWith(USER_METADATA_PREFIX) || raw === undefined) continue;
+    const value = Array.isArray(raw) ? raw.join(',') : raw;
+    metadata[name] = value;
+    userBytes += Buffer.byteLength(name.slice(USER_METADATA_PREFIX.length)) + Buffer.byteLength(value);
+  }
+  if (userBytes > MAX_USER_METADATA_BYTES) throw new S3Error('MetadataTooLarge');
+  return metadata;
+}
+
+/** The checksum entries (`x-amz-checksum-crc32` → base64) of stored metadata. */
+export function checksumEntries(metadata: ObjectMetadata): Array<[string, string]> {
+  return Object.entries(metadata).filter(([name]) => name.startsWith(CHECKSUM_METADATA_PREFIX));
+}
+
+/** Query parameters of GetObject that override response headers. */
+const RESPONSE_OVERRIDES = [
+  ['response-content-type', 'content-type'],
+  ['response-content-language', 'content-language'],
+  ['response-expires', 'expires'],
+  ['response-cache-control', 'cache-control'],
+  ['response-content-disposition', 'content-disposition'],
+  ['response-content-encoding', 'content-encoding'],
+] as const;
+
+/**
+ * Response headers describing an object (GetObject, HeadObject). Length, range and
+ * checksum headers are the caller's business.
+ */
+export function objectResponseHeaders(info: ObjectInfo, query?: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = {
+    etag: `"${info.etag}"`,
+    'last-modified': info.lastModified.toUTCString(),
+    'accept-ranges': 'bytes',
+  };
+  for (const name of STORED_HEADERS) {
+    const value = info.metadata[name];
+    if (value !== undefined) out[name] = value;
+  }
+  for (const [name, value] of Object.entries(info.metadata)) {
+    if (name.startsWith(USER_METADATA_PREFIX)) out[name] = value;
+  }
+  if (info.storageClass !== '' && info.storageClass !== 'STANDARD') out['x-amz-storage-class'] = info.storageClass;
+  if (query !== undefined) {
+    for (const [param, header] of RESPONSE_OVERRIDES) {
+      const value = query.get(param);
+      if (value !== null) out[header] = value;
+    }
+  }
+  return out;
+}
+
+/** One header value as a string (repeated headers joined with ','). */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v.join(',') : v;
+}
