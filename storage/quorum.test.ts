@@ -34,11 +34,11 @@ describe('quorum sizes', () => {
 
 describe('reduceWriteResults', () => {
   it('passes at quorum', () => {
-    expect(() => reduceWriteResults([{ ok: true, value: 1 }, { ok: true, value: 1 }, fail()], 2, 'w')).not.toThrow();
+    expect(() => reduceWriteResults([{ ok: true, value: 1 }, { ok: true, value: 1 }, fail<number>()], 2, 'w')).not.toThrow();
   });
   it('throws InsufficientWriteQuorum below quorum with the drive error as cause', () => {
     try {
-      reduceWriteResults([{ ok: true, value: 1 }, fail(), fail()], 2, 'w');
+      reduceWriteResults([{ ok: true, value: 1 }, fail<number>(), fail<number>()], 2, 'w');
       expect.unreachable();
     } catch (err) {
       expect(isStorageError(err, 'InsufficientWriteQuorum')).toBe(true);
@@ -47,7 +47,7 @@ describe('reduceWriteResults', () => {
   });
   it('rethrows a non-drive error (a bug) instead of hiding it as quorum loss', () => {
     const bug = new TypeError('bug');
-    expect(() => reduceWriteResults([{ ok: false, error: bug }, fail()], 2, 'w')).toThrow(bug);
+    expect(() => reduceWriteResults([{ ok: false, error: bug }, fail<number>()], 2, 'w')).toThrow(bug);
   });
 });
 
