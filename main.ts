@@ -1,0 +1,205 @@
+// The composition root: reads configuration, builds each layer and passes dependencies down.
+// Nothing here is a module-level singleton; `main` can run twice in one process (tests do).
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import {
+  adminHeal,
+  type Command,
+  defaultCredentialsWarning,
+  type Env,
+  endpointUrl,
+  formatBanner,
+  formatHealCounts,
+  parseCommand,
+  readVersion,
+  resolveAdminHealConfig,
+  resolveServerConfig,
+  type ServerConfig,
+  UsageError,
+  usage,
+} from './cli/index.js';
+import { buildServer, LOG_REDACT_PATHS } from './server/index.js';
+import { openStorage } from './storage/index.js';
+
+/** Exit codes: 0 ok, 1 failure at run time (bad drives, port in use, heal failed), 2 bad usage or configuration. */
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+/** Runs one `strata` invocation and resolves with the process exit code (after shutdown for `server`). */
+export async function main(argv: readonly string[], env: Env = process.env): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommand(argv);
+  } catch (err) {
+    return reportError(err);
+  }
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(usage(command.topic));
+      return EXIT_OK;
+    case 'version':
+      process.stdout.write(`strata ${readVersion()}\n`);
+      return EXIT_OK;
+    case 'server': {
+      let config: ServerConfig;
+      try {
+        config = resolveServerConfig(command.flags, env);
+      } catch (err) {
+        return reportError(err);
+      }
+      return runServer(config);
+    }
+    case 'admin-heal':
+      try {
+        const config = resolveAdminHealConfig(command.flags, env);
+        const counts = await adminHeal(config);
+        process.stdout.write(formatHealCounts(counts, config));
+        return counts.objectsFailed === 0 ? EXIT_OK : EXIT_FAILURE;
+      } catch (err) {
+        return reportError(err);
+      }
+  }
+}
+
+/**
+ * Starts storage and the HTTP server, prints the banner, and serves until SIGTERM or SIGINT; then
+ * closes the HTTP server (in-flight requests finish), then storage. A second signal during
+ * shutdown gives up waiting.
+ */
+async function runServer(config: ServerConfig): Promise<number> {
+  const destination = pino.destination({ dest: 1, sync: false });
+  const logger = pino(
+    {
+      level: config.logLevel,
+      redact: {
+        paths: [...LOG_REDACT_PATHS],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+  const stopSignal = waitForSignal(['SIGTERM', 'SIGINT']);
+  try {
+    try {
+      await Promise.all(config.drives.map((drive) => mkdir(drive, { recursive: true })));
+    } catch (err) {
+      throw new Error(`cannot create drive directory: ${messageOf(err)}`, { cause: err });
+    }
+
+    const { objectLayer, admin } = await openStorage({
+      drives: config.drives,
+      parityShards: config.parityShards,
+      logger,
+    });
+
+    let app: Awaited<ReturnType<typeof buildServer>>;
+    let bound: AddressInfo;
+    try {
+      app = await buildServer({
+        objectLayer,
+        admin,
+        credentials: (accessKeyId: string) =>
+          accessKeyId === config.rootUser ? { accessKeyId, secretAccessKey: config.rootPassword } : undefined,
+        region: config.region,
+        domains: config.domains,
+        logger,
+      });
+      try {
+        await app.listen({ host: config.address.host, port: config.address.port });
+      } catch (err) {
+        await app.close();
+        const where = `${config.address.host}:${config.address.port}`;
+        throw new Error(`cannot listen on ${where}: ${messageOf(err)}`, { cause: err });
+      }
+      bound = app.server.address() as AddressInfo;
+    } catch (err) {
+      await objectLayer.close();
+      throw err;
+    }
+
+    const endpoint = endpointUrl(bound.address, bound.port);
+    process.stdout.write(
+      formatBanner({
+        version: readVersion(),
+        endpoint,
+        listening:
+          bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`,
+        region: config.region,
+        domains: config.domains,
+        rootUser: config.rootUser,
+        rootPassword: config.rootPassword,
+        defaultCredentials: config.defaultCredentials,
+        drives: config.drives,
+        parityShards: config.parityShards,
+      }),
+    );
+    if (config.defaultCredentials) {
+      logger.warn({ rootUser: config.rootUser }, defaultCredentialsWarning()[1]?.replace(/^# /, '') ?? '');
+    }
+    logger.info({ endpoint, drives: config.drives.length }, 'strata started');
+
+    const signal = await stopSignal.first;
+    logger.info({ signal }, 'shutting down: closing the HTTP server, then storage');
+    const shutdown = async (): Promise<number> => {
+      await app.close();
+      await objectLayer.close();
+      logger.info({}, 'stopped');
+      return EXIT_OK;
+    };
+    const forced = stopSignal.second.then((again) => {
+      logger.error({ signal: again }, 'second signal: exiting without waiting for shutdown');
+      return EXIT_FAILURE;
+    });
+    return await Promise.race([shutdown(), forced]);
+  } catch (err) {
+    logger.error({ err }, 'strata failed');
+    return reportError(err);
+  } finally {
+    stopSignal.dispose();
+    destination.flushSync();
+  }
+}
+
+/** The first and second delivery of any of `signals`, until disposed. */
+function waitForSignal(signals: NodeJS.Signals[]): {
+  first: Promise<NodeJS.Signals>;
+  second: Promise<NodeJS.Signals>;
+  dispose: () => void;
+} {
+  const received: NodeJS.Signals[] = [];
+  const waiters: ((signal: NodeJS.Signals) => void)[] = [];
+  const at = (index: number) =>
+    new Promise<NodeJS.Signals>((resolve) => {
+      waiters[index] = resolve;
+    });
+  const first = at(0);
+  const second = at(1);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    waiters[received.length]?.(signal);
+    received.push(signal);
+  };
+  for (const signal of signals) {
+    process.on(signal, onSignal);
+  }
+  return {
+    first,
+    second,
+    dispose: () => {
+      for (const signal of signals) {
+        process.off(signal, onSignal);
+      }
+    },
+  };
+}
+
+/** Prints an error for a person (no stack for expected errors) and picks the exit code. */
+function reportError(err: unknown): number {
+  process.stderr.write(`strata: ${messageOf(err)}\n`);
+  return err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
