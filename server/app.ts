@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { ObjectLayer, StorageAdmin } from '../storage/types.js';
+import type { ObjectLayer, StorageAdmin } from '../storage/index.js';
 import { authenticate, type CredentialLookup } from './auth/index.js';
 import { serveInternal } from './internal-endpoints.js';
 import { isValidBucketName } from './bucket-name.js';

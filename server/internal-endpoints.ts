@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { ObjectLayer, StorageAdmin } from '../storage/types.js';
+import type { ObjectLayer, StorageAdmin } from '../storage/index.js';
 import type { AuthResult } from './auth/index.js';
 import type { RequestTarget } from './request-target.js';
 import { isS3Error, S3Error } from './s3-errors.js';

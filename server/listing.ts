@@ -1,4 +1,4 @@
-import type { ObjectInfo } from '../storage/types.js';
+import type { ObjectInfo } from '../storage/index.js';
 import { S3Error } from './s3-errors.js';
 import { OWNER } from './s3-context.js';
 import { urlEncodeKey, type XmlObject } from './xml.js';

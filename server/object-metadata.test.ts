@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ObjectInfo } from '../storage/types.js';
+import type { ObjectInfo } from '../storage/index.js';
 import { metadataFromHeaders, objectResponseHeaders } from './object-metadata.js';
 
 describe('metadataFromHeaders', () => {

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ObjectInfo, ObjectMetadata } from '../storage/types.js';
+import type { ObjectInfo, ObjectMetadata } from '../storage/index.js';
 import { S3Error } from './s3-errors.js';
 
 /**

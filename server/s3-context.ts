@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
-import type { ObjectLayer } from '../storage/types.js';
+import type { ObjectLayer } from '../storage/index.js';
 import type { AuthResult } from './auth/index.js';
 import type { RequestTarget } from './request-target.js';
 import type { S3Operation } from './resolve-operation.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StorageError, type StorageErrorCode } from '../storage/types.js';
+import { StorageError, type StorageErrorCode } from '../storage/index.js';
 import { isS3Error } from './s3-errors.js';
 import { toS3Error } from './storage-errors.js';
 

@@ -1,4 +1,4 @@
-import { isStorageError, type StorageErrorCode } from '../storage/types.js';
+import { isStorageError, type StorageErrorCode } from '../storage/index.js';
 import { S3Error } from './s3-errors.js';
 
 /**

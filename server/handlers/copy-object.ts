@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { GetObjectResult, ObjectInfo, ObjectMetadata } from '../../storage/types.js';
+import type { GetObjectResult, ObjectInfo, ObjectMetadata } from '../../storage/index.js';
 import { evaluatePreconditions } from '../conditional.js';
 import { checksumEntries, metadataFromHeaders } from '../object-metadata.js';
 import { S3Error } from '../s3-errors.js';

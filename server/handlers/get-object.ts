@@ -1,4 +1,4 @@
-import type { GetObjectResult, ObjectInfo } from '../../storage/types.js';
+import type { GetObjectResult, ObjectInfo } from '../../storage/index.js';
 import { evaluatePreconditions } from '../conditional.js';
 import { withResponseHeaders } from '../error-response.js';
 import { checksumEntries, objectResponseHeaders } from '../object-metadata.js';

@@ -32,7 +32,8 @@ export async function listObjectsV2(ctx: S3Context): Promise<S3Response> {
   } catch (err) {
     throw toS3Error(err, { bucket: ctx.bucket });
   }
-  const truncated = result.isTruncated && result.nextMarker !== undefined;
+  // max-keys=0 is an empty, complete page on AWS (s3-tests: test_bucket_list_maxkeys_zero).
+  const truncated = maxKeys > 0 && result.isTruncated && result.nextMarker !== undefined;
   return xmlResponse('ListBucketResult', {
     Name: ctx.bucket,
     Prefix: encodeName(prefix, encoding),

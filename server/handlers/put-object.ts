@@ -1,4 +1,4 @@
-import type { PutObjectFinal } from '../../storage/types.js';
+import type { PutObjectFinal } from '../../storage/index.js';
 import { readBody } from '../body/read-body.js';
 import { etagListMatches } from '../conditional.js';
 import { metadataFromHeaders } from '../object-metadata.js';
