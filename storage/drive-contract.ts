@@ -89,7 +89,7 @@ export function driveContractSuite(name: string, make: () => Promise<{ drive: Dr
       await drive.writeFormat(format);
       // '\uffff' sorts before '😀' in UTF-8 but after it in UTF-16.
       const keys = ['a/1', 'a/2', 'a0', 'b', '\uffff', '😀', 'a'];
-      for (const key of keys) await drive.putObjectRecord('bk', key, record(key));
+      for (const key of keys) await drive.putObjectRecord('bk', key, record(key, new Uint8Array(4)));
       await drive.putObjectRecord('bk0', 'zzz', record('other bucket'));
       await drive.putObjectRecord('bj', 'zzz', record('other bucket'));
       const scan = async (prefix: string, startAfter: string, skipUnderStartAfter = false, limit = 100) =>
@@ -101,6 +101,9 @@ export function driveContractSuite(name: string, make: () => Promise<{ drive: Dr
       expect(await scan('a/', 'a', false)).toEqual(['a/1', 'a/2']);
       expect(await scan('', '', false, 2)).toEqual(['a', 'a/1']);
       expect(await scan('c', '')).toEqual([]);
+      const [first] = await drive.scanObjectRecords('bk', { prefix: '', startAfter: '', skipUnderStartAfter: false, limit: 1 });
+      expect(first?.record.versions[0]?.etag).toBe('a');
+      expect(first?.record.versions[0]?.inline).toBeUndefined();
     });
 
     it('writes shards through temp files and reads them back at any offset', async () => {

@@ -136,7 +136,10 @@ export interface Drive {
   putObjectRecord(bucket: string, key: string, record: ObjectRecord): Promise<void>;
   /** Idempotent. */
   deleteObjectRecord(bucket: string, key: string): Promise<void>;
-  /** Range scan of one bucket's object records; cost is O(limit), not O(bucket). */
+  /**
+   * Range scan of one bucket's object records; cost is O(limit), not O(bucket).
+   * Returned versions carry no `inline` bytes (listing and healing scans never need them).
+   */
   scanObjectRecords(bucket: string, scan: RecordScan): Promise<ScannedRecord[]>;
 
   // ---- shard files ----

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { noopLogger } from '../common/index.js';
 import { BufferPool } from './buffer-pool.js';
 import { FaultyDrive } from './faulty-drive.js';
-import { ErasureSet, INLINE_SHARD_MAX_BYTES } from './erasure-set.js';
+import { ErasureSet, INLINE_SHARD_MAX_BYTES, shardLayout } from './erasure-set.js';
 import { resolveFormats } from './format.js';
 import { openStorage } from './index.js';
 import { LocalDrive } from './local-drive.js';
@@ -370,29 +370,44 @@ describe('ErasureSet faults and healing', () => {
     await set.drainHealQueue();
   });
 
-  it('repairs a corrupt shard file after a read finds it', async () => {
+  async function corrupt(file: string): Promise<Buffer> {
+    const original = await readFile(file);
+    const bytes = Buffer.from(original);
+    for (let off = 100; off < bytes.length; off += 256 * 1024) bytes[off] = (bytes[off] ?? 0) ^ 0x5a;
+    await writeFile(file, bytes);
+    return original;
+  }
+
+  it('reads correctly through corrupt data shards, then the queued heal repairs the files', async () => {
     const paths = await tempDirs(4);
     const { layer, admin } = await openSet(paths);
     await layer.makeBucket('bkt', { location: '' });
     const data = randomBytes(3 << 20);
     await put(layer, 'bkt', 'k', data);
-    // Corrupt one byte in every shard file of the first two drives that hold one.
-    const files = (await shardFiles(paths)).sort();
-    const victims = files.slice(0, 2);
-    const originals = await Promise.all(victims.map((f) => readFile(f)));
-    for (const [i, f] of victims.entries()) {
-      const bytes = Buffer.from(originals[i] ?? Buffer.alloc(0));
-      for (let off = 100; off < bytes.length; off += 256 * 1024) bytes[off] = (bytes[off] ?? 0) ^ 0x5a;
-      await writeFile(f, bytes);
-    }
+    // The drives holding data shards 0 and 1: the read needs both, finds them corrupt,
+    // reconstructs from parity and queues a heal.
+    const layout = shardLayout('k', 4);
+    const victims = await Promise.all(
+      [0, 1].map(async (shard) => (await shardFiles([paths[layout.indexOf(shard)] ?? ''])).at(0) ?? ''),
+    );
+    const originals = await Promise.all(victims.map(corrupt));
     expect((await get(layer, 'bkt', 'k')).equals(data)).toBe(true);
     await admin.drainHealQueue();
-    // Corruption may sit in shards the read did not need: a full heal finds the rest.
-    await admin.heal();
-    for (const [i, f] of victims.entries()) {
-      expect((await readFile(f)).equals(originals[i] ?? Buffer.alloc(0))).toBe(true);
-    }
+    for (const [i, f] of victims.entries()) expect((await readFile(f)).equals(originals[i] ?? Buffer.alloc(0))).toBe(true);
     expect((await get(layer, 'bkt', 'k')).equals(data)).toBe(true);
+  });
+
+  it('heal() finds and repairs a corrupt parity shard no read touched', async () => {
+    const paths = await tempDirs(4);
+    const { layer, admin } = await openSet(paths);
+    await layer.makeBucket('bkt', { location: '' });
+    await put(layer, 'bkt', 'k', randomBytes(1 << 20));
+    const parityFile = (await shardFiles([paths[shardLayout('k', 4).indexOf(3)] ?? ''])).at(0) ?? '';
+    const original = await corrupt(parityFile);
+    const report = await admin.heal();
+    expect(report).toMatchObject({ objectsScanned: 1, objectsHealed: 1, shardsRepaired: 1, objectsFailed: 0 });
+    expect((await readFile(parityFile)).equals(original)).toBe(true);
+    expect(await admin.heal()).toMatchObject({ objectsScanned: 1, objectsHealed: 0, shardsRepaired: 0 });
   });
 
   it('heal() repairs drives that missed writes and reports counts', async () => {

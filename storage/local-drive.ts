@@ -46,9 +46,9 @@ const OBJECTS_DB = 'objects';
 export const RECORD_ENCODING = { encoding: 'msgpack', useRecords: false } as const;
 
 /**
- * Shard reads are served from buffers of at least this size: the decoder asks for one
- * shard block at a time (1 MiB / k), and fewer, larger positional reads cost less CPU
- * than 64 KiB stream chunks (MEASUREMENTS.md).
+ * Sequential shard reads are served from buffers of at least this size: the decoder
+ * asks for one shard block at a time (1 MiB / k), and fewer, larger positional reads
+ * cost less CPU than 64 KiB stream chunks (MEASUREMENTS.md).
  */
 const READ_AHEAD_BYTES = 1024 * 1024;
 
@@ -270,7 +270,11 @@ export class LocalDrive implements Drive {
       const out: ScannedRecord[] = [];
       for (const { key, value } of objects.getRange({ start, end, limit: scan.limit })) {
         const name = key.subarray(base.length).toString('utf8');
-        out.push({ key: name, record: this.decode(parseObjectRecord, value, `${bucket}/${name}`) });
+        const record = this.decode(parseObjectRecord, value, `${bucket}/${name}`);
+        // Listings need version metadata only; dropping inline bytes here keeps a page
+        // of small objects from holding up to 128 KiB per entry in memory.
+        for (const version of record.versions) delete version.inline;
+        out.push({ key: name, record });
       }
       return out;
     });
@@ -432,6 +436,8 @@ class LocalShardHandle implements ShardHandle {
   private readonly what: string;
   private cacheStart: number;
   private cache: Buffer | null;
+  /** Where the previous read ended: a read starting there is part of a sequential scan. */
+  private nextOffset: number;
   private closed: boolean;
 
   constructor(fh: FileHandle, sizeBytes: number, what: string) {
@@ -440,6 +446,7 @@ class LocalShardHandle implements ShardHandle {
     this.what = what;
     this.cacheStart = 0;
     this.cache = null;
+    this.nextOffset = 0;
     this.closed = false;
   }
 
@@ -450,11 +457,16 @@ class LocalShardHandle implements ShardHandle {
     }
     const cache = this.cache;
     if (cache && offset >= this.cacheStart && offset + length <= this.cacheStart + cache.length) {
+      this.nextOffset = offset + length;
       const at = offset - this.cacheStart;
       return cache.subarray(at, at + length);
     }
-    // A fresh buffer per fill: slices handed out earlier stay valid (never overwritten).
-    const fill = Math.min(Math.max(length, READ_AHEAD_BYTES), this.sizeBytes - offset);
+    // Read ahead only for sequential reads (a streaming GET); a random range read gets
+    // exactly what it asked for. A fresh buffer per fill: slices handed out earlier
+    // stay valid (never overwritten).
+    const sequential = offset === this.nextOffset;
+    const fill = sequential ? Math.min(Math.max(length, READ_AHEAD_BYTES), this.sizeBytes - offset) : length;
+    this.nextOffset = offset + length;
     const buf = Buffer.allocUnsafe(fill);
     let done = 0;
     try {
