@@ -349,11 +349,18 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       if (countOk(puts) < wq) {
         // Roll back: put the previous record back where we replaced it, so no read
         // quorum can agree on the failed version.
-        await settleAll(this.drives, (d, slot) => {
+        const undo = await settleAll(this.drives, (d, slot) => {
           if (!puts[slot]?.ok) return Promise.resolve();
           const prev = previous[slot];
           return prev?.ok && prev.value ? d.putObjectRecord(bucket, key, prev.value) : d.deleteObjectRecord(bucket, key);
         });
+        if (undo.some((r) => !r.ok)) {
+          // Some drives still name the new version (they failed mid-rollback): keep its
+          // data so that, should those records ever reach a read quorum, they stay
+          // readable; healing settles the key either way.
+          shardsCommitted = false;
+          this.healer.enqueue(bucket, key);
+        }
         reduceWriteResults(puts, wq, `putObject ${bucket}/${key}: commit record`);
       }
 

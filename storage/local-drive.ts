@@ -298,9 +298,17 @@ export class LocalDrive implements Drive {
     }
   }
 
+  /**
+   * Runs a write and waits until it is durable: with lmdb-js's default overlappingSync
+   * a write promise resolves when the transaction is committed (visible), and the
+   * db's `flushed` promise when it is synced to disk. Group commit still batches
+   * concurrent writers into one sync.
+   */
   private async guardAsync(fn: () => Promise<unknown>): Promise<void> {
     try {
       await fn();
+      const meta = this.meta;
+      if (meta) await meta.env.flushed;
     } catch (err) {
       throw toDriveError(err, `metadata of ${this.endpoint}`, 'DriveNotFound');
     }
