@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { readBody } from './body/read-body.js';
+import { readBody } from './body/index.js';
 import { S3Error } from './s3-errors.js';
 import type { S3Context } from './s3-context.js';
 

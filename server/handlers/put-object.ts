@@ -1,5 +1,5 @@
 import type { PutObjectFinal } from '../../storage/index.js';
-import { readBody } from '../body/read-body.js';
+import { readBody } from '../body/index.js';
 import { etagListMatches } from '../conditional.js';
 import { metadataFromHeaders } from '../object-metadata.js';
 import { S3Error } from '../s3-errors.js';
