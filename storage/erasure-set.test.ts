@@ -142,6 +142,47 @@ describe('ErasureSet round trips', () => {
     await expect(layer.getObject('bkt', 'k', {})).rejects.toSatisfy((e) => isStorageError(e, 'NoSuchKey'));
   });
 
+  it('stores hostile keys (1024 bytes, emoji, control characters, %2F)', async () => {
+    const { layer } = await openSet(await tempDirs(4));
+    await layer.makeBucket('bkt', { location: '' });
+    const keys = ['k'.repeat(1024), '😀'.repeat(256), 'ctl\u0001\u001f\u007f', '%2F..%2F', 'a/../b', ' '];
+    for (const key of keys) await put(layer, 'bkt', key, Buffer.from(key));
+    for (const key of keys) expect((await get(layer, 'bkt', key)).toString()).toBe(key);
+    const listed = await layer.listObjects('bkt', { prefix: '', delimiter: '', startAfter: '', maxKeys: 1000 });
+    expect(listed.objects.map((o) => o.key)).toEqual([...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+  });
+
+  it('a started read keeps streaming the old version after an overwrite deleted its data', async () => {
+    const paths = await tempDirs(4);
+    const { layer } = await openSet(paths);
+    await layer.makeBucket('bkt', { location: '' });
+    const v1 = randomBytes(3 << 20);
+    await put(layer, 'bkt', 'k', v1);
+    const oldFiles = await shardFiles(paths);
+    const res = await layer.getObject('bkt', 'k', {});
+    await put(layer, 'bkt', 'k', randomBytes(2 << 20));
+    for (const f of oldFiles) await expect(stat(f)).rejects.toThrow();
+    expect((await readAll(res.stream)).equals(v1)).toBe(true);
+  });
+
+  it('an aborted put commits nothing', async () => {
+    const paths = await tempDirs(4);
+    const { layer } = await openSet(paths);
+    await layer.makeBucket('bkt', { location: '' });
+    const controller = new AbortController();
+    const slow = new Readable({
+      read() {
+        this.push(randomBytes(256 * 1024));
+        controller.abort(new Error('client went away'));
+      },
+    });
+    await expect(
+      layer.putObject('bkt', 'k', slow, { sizeBytes: 4 << 20, metadata: {}, finalize: () => ({ etag: 'x' }), signal: controller.signal }),
+    ).rejects.toThrow();
+    await expect(layer.getObjectInfo('bkt', 'k')).rejects.toSatisfy((e) => isStorageError(e, 'NoSuchKey'));
+    expect(await shardFiles(paths)).toHaveLength(0);
+  });
+
   it('handles bucket lifecycle errors', async () => {
     const { layer } = await openSet(await tempDirs(4));
     await layer.makeBucket('b-one', { location: 'eu-west-1' });

@@ -52,8 +52,6 @@ export const RECORD_ENCODING = { encoding: 'msgpack', useRecords: false } as con
  */
 const READ_AHEAD_BYTES = 1024 * 1024;
 
-const encoder = new TextEncoder();
-
 /** The smallest byte string greater than every string starting with `bytes` (UTF-8 has no 0xFF bytes). */
 function successor(bytes: Uint8Array): Buffer {
   const out = Buffer.from(bytes);
@@ -254,12 +252,12 @@ export class LocalDrive implements Drive {
 
   async scanObjectRecords(bucket: string, scan: RecordScan): Promise<ScannedRecord[]> {
     const { objects } = this.live();
-    const base = encoder.encode(`${bucket}/`);
-    const prefixBytes = Buffer.from(encoder.encode(`${bucket}/${scan.prefix}`));
+    const baseLength = Buffer.byteLength(`${bucket}/`, 'utf8');
+    const prefixBytes = Buffer.from(`${bucket}/${scan.prefix}`, 'utf8');
     const end = successor(prefixBytes);
     let start: Buffer = prefixBytes;
     if (scan.startAfter !== '') {
-      const after = Buffer.from(encoder.encode(`${bucket}/${scan.startAfter}`));
+      const after = Buffer.from(`${bucket}/${scan.startAfter}`, 'utf8');
       // Smallest key strictly greater than `after` is after + 0x00; the smallest key
       // not starting with `after` is its successor.
       const afterStart = scan.skipUnderStartAfter ? successor(after) : Buffer.concat([after, Buffer.from([0])]);
@@ -269,7 +267,7 @@ export class LocalDrive implements Drive {
     return this.guard(() => {
       const out: ScannedRecord[] = [];
       for (const { key, value } of objects.getRange({ start, end, limit: scan.limit })) {
-        const name = key.subarray(base.length).toString('utf8');
+        const name = key.subarray(baseLength).toString('utf8');
         const record = this.decode(parseObjectRecord, value, `${bucket}/${name}`);
         // Listings need version metadata only; dropping inline bytes here keeps a page
         // of small objects from holding up to 128 KiB per entry in memory.
