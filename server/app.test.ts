@@ -44,11 +44,16 @@ let close: () => Promise<void>;
 let port = 0;
 let s3: S3Client;
 let dir = '';
+/** Every log line the server wrote (JSON). */
+const logLines: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strata-app-test-'));
-  const logger = pino({ level: 'silent' });
-  const { objectLayer, admin } = await openStorage({ drives: [1, 2, 3, 4].map((i) => join(dir, `d${i}`)), logger });
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) });
+  const { objectLayer, admin } = await openStorage({
+    drives: [1, 2, 3, 4].map((i) => join(dir, `d${i}`)),
+    logger: pino({ level: 'silent' }),
+  });
   app = await buildServer({
     objectLayer,
     admin,
@@ -156,13 +161,19 @@ describe('S3 over a real server (SDK)', () => {
         new PutObjectCommand({ Bucket: bucket, Key, Body: `body of ${Key}`, ContentType: 'text/plain', Metadata: { color: 'Blue' } }),
       );
       expect(put.ETag).toMatch(/^"[0-9a-f]{32}"$/);
+      // The SDK sends a CRC32 trailer by default; the verified value is echoed.
+      expect(put.ChecksumCRC32).toMatch(/^[A-Za-z0-9+/]{6}==$/);
     }
     for (const Key of keys) {
       const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
       expect(await got.Body?.transformToString()).toBe(`body of ${Key}`);
       expect(got.ContentType).toBe('text/plain');
       expect(got.Metadata).toEqual({ color: 'Blue' });
+      // Stored checksums come back with x-amz-checksum-mode: ENABLED (the SDK validates them).
+      expect(got.ChecksumCRC32).toMatch(/^[A-Za-z0-9+/]{6}==$/);
     }
+    const ranged = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'plain.txt', Range: 'bytes=0-1', ChecksumMode: 'ENABLED' }));
+    expect(ranged.ChecksumCRC32).toBeUndefined();
     await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k'.repeat(1025), Body: 'x' }))).rejects.toMatchObject({
       name: 'KeyTooLongError',
     });
@@ -371,5 +382,19 @@ describe('S3 over a real server (raw requests)', () => {
     const heal = await raw('POST', '/_strata/admin/v1/heal', { query: `bucket=${bucket}` });
     expect(heal.status).toBe(200);
     expect(JSON.parse(heal.body)).toMatchObject({ objectsScanned: expect.any(Number), objectsFailed: 0 });
+  });
+});
+
+describe('logging', () => {
+  it('writes one access line per request with operation, bucket and status, and no secrets', async () => {
+    await raw('GET', '/log-bucket-missing', { query: 'list-type=2&prefix=p' });
+    const lines = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const access = lines.find((l) => l.op === 'ListObjectsV2' && l.bucket === 'log-bucket-missing');
+    expect(access).toMatchObject({ level: 30, status: 404, reqId: expect.stringMatching(/^[0-9A-F]{16}$/) });
+    expect(typeof access?.durationMs).toBe('number');
+    const all = logLines.join('\n');
+    expect(all).not.toContain('Signature=');
+    expect(all).not.toContain(CREDS.secretAccessKey);
+    expect(all).not.toContain('AWS4-HMAC-SHA256 Credential');
   });
 });
