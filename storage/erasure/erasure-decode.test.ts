@@ -303,6 +303,81 @@ describe('decodeObject with damaged shards', () => {
   });
 });
 
+describe('decodeObject under random damage', () => {
+  it('returns the right bytes for random ranges with up to m shards corrupt in random blocks', async () => {
+    const k = 4;
+    const m = 2;
+    const size = 3.5 * B + 11;
+    const data = pattern(size, 4242);
+    const clean = await encodeToShards(data, k, m);
+    const next = rng(77);
+    for (let round = 0; round < 12; round++) {
+      const shards = clean.map((s) => Buffer.from(s));
+      // Per block, damage up to m distinct shards (flip a byte in the hash or the shard).
+      for (let b = 0; b < 4; b++) {
+        const victims = new Set<number>();
+        while (victims.size < Math.floor(next() * (m + 1))) victims.add(Math.floor(next() * (k + m)));
+        for (const v of victims) {
+          const s = shards[v] ?? Buffer.alloc(0);
+          const blockBytes = b < 3 ? 8 + 262_144 : 8 + 131_080;
+          const at = shardBlockOffset(b, k) + Math.floor(next() * blockBytes);
+          s.writeUInt8(s.readUInt8(at) ^ (1 + Math.floor(next() * 255)), at);
+        }
+      }
+      const offset = Math.floor(next() * size);
+      const length = 1 + Math.floor(next() * (size - offset - 1));
+      const f = faultLog();
+      const out = await decode(shards, k, m, size, offset, length, f);
+      expect(out.equals(data.subarray(offset, offset + length)), `round ${round}`).toBe(true);
+      expect(new Set(f.faults.map(([i]) => i)).size).toBe(f.faults.length);
+    }
+  });
+
+  it('falls back to a shard that failed on an earlier block when the healthy ones cannot rebuild', async () => {
+    const size = 2 * B;
+    const data = pattern(size, 31);
+    const shards = (await encodeToShards(data, 2, 1)).map((s) => Buffer.from(s));
+    // Block 0: shard 0 corrupt. Block 1: shard 1 corrupt. 2+1 survives one bad shard per block.
+    const flip = (i: number, at: number): void => {
+      const s = shards[i] ?? Buffer.alloc(0);
+      s.writeUInt8(s.readUInt8(at) ^ 1, at);
+    };
+    flip(0, 100);
+    flip(1, shardBlockOffset(1, 2) + 100);
+    const f = faultLog();
+    const out = await decode(shards, 2, 1, size, 0, size, f);
+    expect(out.equals(data)).toBe(true);
+    expect(f.faults).toEqual([
+      [0, 'corrupt'],
+      [1, 'corrupt'],
+    ]);
+  });
+
+  it('returns every pooled stripe when the consumer destroys the stream mid-way', async () => {
+    const size = 6 * B;
+    const shards = await encodeToShards(pattern(size, 8), 2, 1);
+    const pool = newPool();
+    const stream = decodeObject({
+      codec: new RonomonCodec(2, 1),
+      readers: [
+        null,
+        new MemoryShardReader(shards[1] ?? Buffer.alloc(0)),
+        new MemoryShardReader(shards[2] ?? Buffer.alloc(0)),
+      ],
+      objectSizeBytes: size,
+      offset: 0,
+      length: size,
+      onFault: () => undefined,
+      pool,
+    });
+    await new Promise((resolve) => stream.once('data', resolve));
+    stream.destroy();
+    const deadline = Date.now() + 5000;
+    while (pool.inUseBytes > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(pool.inUseBytes).toBe(0);
+  });
+});
+
 describe('healShards', () => {
   const size = 2.25 * B + 3;
   const data = pattern(size, 1234);

@@ -40,22 +40,28 @@ export interface HealShardsOptions {
 }
 
 /**
- * Which shards still serve this read. A shard that failed once (read error or bitrot) is
- * not asked again for the rest of the call: its drive is suspect and a heal is queued.
+ * Which shards serve this read. A shard that failed once (read error or bitrot) is reported
+ * once and then only asked again as a last resort, when a later block cannot be rebuilt
+ * from the healthy ones: its drive is suspect (a heal gets queued), but bitrot is local to a
+ * block and refusing a readable shard would turn a recoverable object into a 503.
  */
 class ShardSet {
-  readonly usable: boolean[];
+  /** Has a reader and may be read at all. */
+  readonly available: boolean[];
+  /** Available and has not failed during this call. */
+  readonly healthy: boolean[];
   constructor(
     readonly readers: (ShardReader | null)[],
     excluded: readonly boolean[],
     private readonly onFault: ShardFault | null,
   ) {
-    this.usable = readers.map((r, i) => r !== null && excluded[i] !== true);
+    this.available = readers.map((r, i) => r !== null && excluded[i] !== true);
+    this.healthy = [...this.available];
   }
 
   fault(index: number, kind: 'missing' | 'corrupt'): void {
-    if (!this.usable[index]) return;
-    this.usable[index] = false;
+    if (!this.healthy[index]) return;
+    this.healthy[index] = false;
     this.onFault?.(index, kind);
   }
 }
@@ -93,11 +99,12 @@ async function readShardBlock(
 }
 
 /**
- * Reads the shards in `first` in parallel into `got` (verified, or null). If they were all
- * good and `enoughIfFirstGood`, stops there; otherwise adds other usable shards (data before
- * parity), in parallel rounds, until `got` holds `need` verified shards. Throws
- * InsufficientReadQuorum when that is impossible. Returns true when every index in `first`
- * was read good.
+ * Reads the healthy shards in `first` in parallel into `got` (verified, or null). If they
+ * were all good and `enoughIfFirstGood`, stops there; otherwise adds other shards, in
+ * parallel rounds, until `got` holds `need` verified shards: healthy ones first (data before
+ * parity), then shards that failed on earlier blocks. Throws InsufficientReadQuorum when
+ * every shard has been tried for this block. Returns true when every index in `first` was
+ * read good.
  */
 async function gatherShards(
   shards: ShardSet,
@@ -109,24 +116,28 @@ async function gatherShards(
   shardSize: number,
   blockIndex: number,
 ): Promise<boolean> {
+  const tried = new Array<boolean>(got.length).fill(false);
   const readInto = async (i: number): Promise<void> => {
+    tried[i] = true;
     got[i] = await readShardBlock(shards, i, streamOffset, shardSize);
   };
-  await Promise.all(first.filter((i) => shards.usable[i]).map(readInto));
+  await Promise.all(first.filter((i) => shards.healthy[i]).map(readInto));
   const allFirst = first.every((i) => got[i] !== null);
   if (allFirst && enoughIfFirstGood) return true;
   for (;;) {
     const have = got.reduce((n, s) => (s === null ? n : n + 1), 0);
     if (have >= need) return allFirst;
-    // Shard indices are ordered data first, so this prefers data shards over parity.
+    // Shard indices are ordered data first, so each pass prefers data shards over parity.
     const candidates: number[] = [];
-    for (let i = 0; i < got.length && candidates.length < need - have; i++) {
-      if (got[i] === null && shards.usable[i]) candidates.push(i);
+    for (const eligible of [shards.healthy, shards.available]) {
+      for (let i = 0; i < got.length && candidates.length < need - have; i++) {
+        if (!tried[i] && eligible[i] && !candidates.includes(i)) candidates.push(i);
+      }
     }
-    if (candidates.length < need - have) {
+    if (candidates.length === 0) {
       throw new StorageError(
         'InsufficientReadQuorum',
-        `block ${blockIndex}: ${have + candidates.length} usable shards, ${need} needed`,
+        `block ${blockIndex}: ${have} good shards, ${need} needed`,
       );
     }
     await Promise.all(candidates.map(readInto));
@@ -196,10 +207,14 @@ async function readBlockRange(
  * the blocks covering the range and, in each, only the data shards covering it; every
  * shard block read is verified against its bitrot hash before any of its bytes is
  * emitted. A shard that fails to read or verify is reported once through `onFault`
- * ('missing' / 'corrupt'; null readers are not reported), dropped for the rest of the
- * stream, and the block is reconstructed from any k good shards (data preferred). When
- * fewer than k good shards remain for a block, the stream is destroyed with
+ * ('missing' / 'corrupt'; null readers are not reported) and no longer preferred for the
+ * rest of the stream (read again only as a last resort for a block that healthy shards
+ * cannot rebuild), and the block is reconstructed from any k good shards (data first). When
+ * fewer than k good shards exist for a block, the stream is destroyed with
  * StorageError('InsufficientReadQuorum') after emitting only verified bytes before it.
+ *
+ * Verified data shards are emitted as views of the arrays ShardReader.read returned (no
+ * copy), so readers must hand out memory they never reuse.
  *
  * Reads one block ahead of the consumer and no more (backpressure). The caller must
  * consume or destroy the stream. Throws RangeError synchronously for a range outside
@@ -244,8 +259,8 @@ export function decodeObject(opts: DecodeObjectOptions): Readable {
 
 /**
  * Rebuilds whole shard streams for the indices whose `writers` entry is non-null, block by
- * block, from k verified shards of the other indices (data preferred; a shard that fails to
- * read or verify is skipped for the rest of the call). Output is byte-identical to what
+ * block, from k verified shards of the other indices (data first; a shard that fails to
+ * read or verify is only retried when the healthy ones cannot rebuild a block). Output is byte-identical to what
  * encodeObject wrote: `[hash]` then `[shard]` per block, in order. Rejects with
  * StorageError('InsufficientReadQuorum') when a block has fewer than k good sources
  * (earlier blocks have been written by then: the caller discards the partial streams);
