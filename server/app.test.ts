@@ -3,6 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -20,7 +21,6 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { FastifyInstance } from 'fastify';
@@ -65,7 +65,12 @@ beforeAll(async () => {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   port = typeof address === 'object' && address !== null ? address.port : 0;
-  s3 = new S3Client({ endpoint: `http://127.0.0.1:${port}`, region: REGION, credentials: CREDS, forcePathStyle: true });
+  s3 = new S3Client({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: REGION,
+    credentials: CREDS,
+    forcePathStyle: true,
+  });
   close = async () => {
     s3.destroy();
     await app.close();
@@ -151,14 +156,22 @@ describe('S3 over a real server (SDK)', () => {
       name: 'InvalidBucketName',
     });
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    expect((await s3.send(new GetBucketLocationCommand({ Bucket: bucket }))).LocationConstraint).toBeUndefined();
+    expect(
+      (await s3.send(new GetBucketLocationCommand({ Bucket: bucket }))).LocationConstraint,
+    ).toBeUndefined();
     expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toContain(bucket);
   });
 
   it('round-trips hostile keys with metadata and default checksums', async () => {
     for (const Key of keys) {
       const put = await s3.send(
-        new PutObjectCommand({ Bucket: bucket, Key, Body: `body of ${Key}`, ContentType: 'text/plain', Metadata: { color: 'Blue' } }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key,
+          Body: `body of ${Key}`,
+          ContentType: 'text/plain',
+          Metadata: { color: 'Blue' },
+        }),
       );
       expect(put.ETag).toMatch(/^"[0-9a-f]{32}"$/);
       // The SDK sends a CRC32 trailer by default; the verified value is echoed.
@@ -172,9 +185,13 @@ describe('S3 over a real server (SDK)', () => {
       // Stored checksums come back with x-amz-checksum-mode: ENABLED (the SDK validates them).
       expect(got.ChecksumCRC32).toMatch(/^[A-Za-z0-9+/]{6}==$/);
     }
-    const ranged = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'plain.txt', Range: 'bytes=0-1', ChecksumMode: 'ENABLED' }));
+    const ranged = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'plain.txt', Range: 'bytes=0-1', ChecksumMode: 'ENABLED' }),
+    );
     expect(ranged.ChecksumCRC32).toBeUndefined();
-    await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k'.repeat(1025), Body: 'x' }))).rejects.toMatchObject({
+    await expect(
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k'.repeat(1025), Body: 'x' })),
+    ).rejects.toMatchObject({
       name: 'KeyTooLongError',
     });
   });
@@ -183,7 +200,9 @@ describe('S3 over a real server (SDK)', () => {
     const ranged = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: '100%', Range: 'bytes=2-5' }));
     expect(await ranged.Body?.transformToString()).toBe('dy o');
     expect(ranged.ContentRange).toBe('bytes 2-5/12');
-    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: '100%', Range: 'bytes=50-' }))).rejects.toMatchObject({
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: '100%', Range: 'bytes=50-' })),
+    ).rejects.toMatchObject({
       name: 'InvalidRange',
       $metadata: { httpStatusCode: 416 },
     });
@@ -192,11 +211,17 @@ describe('S3 over a real server (SDK)', () => {
     await expect(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'missing' }))).rejects.toMatchObject({
       $metadata: { httpStatusCode: 404 },
     });
-    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'missing' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
-    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: '100%', IfNoneMatch: head.ETag }))).rejects.toMatchObject({
+    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'missing' }))).rejects.toMatchObject({
+      name: 'NoSuchKey',
+    });
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: '100%', IfNoneMatch: head.ETag })),
+    ).rejects.toMatchObject({
       $metadata: { httpStatusCode: 304 },
     });
-    await expect(s3.send(new GetObjectCommand({ Bucket: bucket, Key: '100%', IfMatch: '"nope"' }))).rejects.toMatchObject({
+    await expect(
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: '100%', IfMatch: '"nope"' })),
+    ).rejects.toMatchObject({
       name: 'PreconditionFailed',
     });
   });
@@ -208,12 +233,16 @@ describe('S3 over a real server (SDK)', () => {
     const paged: string[] = [];
     let token: string | undefined;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 2, ContinuationToken: token }));
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 2, ContinuationToken: token }),
+      );
       paged.push(...(page.Contents ?? []).map((c) => c.Key ?? ''));
       token = page.NextContinuationToken;
     } while (token !== undefined);
     expect(paged.sort()).toEqual([...keys].sort());
-    const delimited = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/', EncodingType: 'url' }));
+    const delimited = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Delimiter: '/', EncodingType: 'url' }),
+    );
     expect(delimited.CommonPrefixes?.map((c) => c.Prefix)).toEqual(['/', 'dir/']);
     expect(delimited.Contents?.map((c) => c.Key)).toContain('a+b%2Bc');
     const v1 = await s3.send(new ListObjectsCommand({ Bucket: bucket, Prefix: 'dir/' }));
@@ -222,30 +251,54 @@ describe('S3 over a real server (SDK)', () => {
 
   it('copies objects and replaces metadata in place', async () => {
     const copy = await s3.send(
-      new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/${encodeURIComponent('a b+c')}` }),
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: 'copy',
+        CopySource: `${bucket}/${encodeURIComponent('a b+c')}`,
+      }),
     );
     expect(copy.CopyObjectResult?.ETag).toMatch(/^"[0-9a-f]{32}"$/);
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'copy' }));
     expect(await got.Body?.transformToString()).toBe('body of a b+c');
     expect(got.Metadata).toEqual({ color: 'Blue' });
-    await expect(s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/copy` }))).rejects.toMatchObject({
+    await expect(
+      s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/copy` })),
+    ).rejects.toMatchObject({
       name: 'InvalidRequest',
     });
     await s3.send(
-      new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/copy`, MetadataDirective: 'REPLACE', ContentType: 'x/y' }),
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: 'copy',
+        CopySource: `${bucket}/copy`,
+        MetadataDirective: 'REPLACE',
+        ContentType: 'x/y',
+      }),
     );
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'copy' }));
     expect(head.ContentType).toBe('x/y');
     expect(head.Metadata).toEqual({});
     await expect(
-      s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy2', CopySource: `${bucket}/copy`, CopySourceIfMatch: '"nope"' })),
+      s3.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: 'copy2',
+          CopySource: `${bucket}/copy`,
+          CopySourceIfMatch: '"nope"',
+        }),
+      ),
     ).rejects.toMatchObject({ name: 'PreconditionFailed' });
   });
 
   it('deletes many objects, then the bucket', async () => {
-    await expect(s3.send(new DeleteBucketCommand({ Bucket: bucket }))).rejects.toMatchObject({ name: 'BucketNotEmpty' });
+    await expect(s3.send(new DeleteBucketCommand({ Bucket: bucket }))).rejects.toMatchObject({
+      name: 'BucketNotEmpty',
+    });
     const del = await s3.send(
-      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: [...keys, 'copy'].map((Key) => ({ Key })) } }),
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: [...keys, 'copy'].map((Key) => ({ Key })) },
+      }),
     );
     expect(del.Deleted?.length).toBe(keys.length + 1);
     expect(del.Errors ?? []).toEqual([]);
@@ -255,7 +308,9 @@ describe('S3 over a real server (SDK)', () => {
       $metadata: { httpStatusCode: 501 },
     });
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-    await expect(s3.send(new HeadBucketCommand({ Bucket: bucket }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 404 } });
+    await expect(s3.send(new HeadBucketCommand({ Bucket: bucket }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 404 },
+    });
   });
 });
 
@@ -307,7 +362,9 @@ describe('S3 over a real server (raw requests)', () => {
     const notImplemented = await raw('GET', `/${bucket}`, { query: 'tagging' });
     expect(notImplemented.status).toBe(501);
     expect(notImplemented.body).toContain('<Code>NotImplemented</Code>');
-    expect(notImplemented.body).toContain(`<RequestId>${notImplemented.headers['x-amz-request-id']}</RequestId>`);
+    expect(notImplemented.body).toContain(
+      `<RequestId>${notImplemented.headers['x-amz-request-id']}</RequestId>`,
+    );
     expect(notImplemented.headers['x-amz-id-2']).toBeDefined();
     expect((await raw('POST', `/${bucket}/k`)).status).toBe(405);
     const noBucket = await raw('GET', '/no-such-bucket/k');
@@ -321,7 +378,9 @@ describe('S3 over a real server (raw requests)', () => {
     let data = '';
     sock.on('data', (c: Buffer) => (data += c.toString()));
     const closed = new Promise((resolve) => sock.once('close', resolve));
-    sock.write(`PUT /${bucket}/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n${'x'.repeat(1000)}`);
+    sock.write(
+      `PUT /${bucket}/x HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n\r\n${'x'.repeat(1000)}`,
+    );
     await closed;
     expect(data).toMatch(/^HTTP\/1.1 403/);
     expect(data.toLowerCase()).toContain('connection: close');
@@ -346,39 +405,58 @@ describe('S3 over a real server (raw requests)', () => {
   it('CreateBucket checks LocationConstraint like AWS', async () => {
     const cfg = (lc: string) =>
       `<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>${lc}</LocationConstraint></CreateBucketConfiguration>`;
-    expect((await raw('PUT', '/lc-bucket', { body: cfg('us-east-1') })).body).toContain('InvalidLocationConstraint');
-    expect((await raw('PUT', '/lc-bucket', { body: cfg('eu-west-1') })).body).toContain('IllegalLocationConstraintException');
+    expect((await raw('PUT', '/lc-bucket', { body: cfg('us-east-1') })).body).toContain(
+      'InvalidLocationConstraint',
+    );
+    expect((await raw('PUT', '/lc-bucket', { body: cfg('eu-west-1') })).body).toContain(
+      'IllegalLocationConstraintException',
+    );
     expect((await raw('PUT', '/lc-bucket', { body: '<broken' })).body).toContain('MalformedXML');
     expect((await raw('PUT', '/lc-bucket')).status).toBe(200);
     const location = await raw('GET', '/lc-bucket', { query: 'location' });
-    expect(location.body).toContain('<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></LocationConstraint>');
+    expect(location.body).toContain(
+      '<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/"></LocationConstraint>',
+    );
   });
 
   it('validates listing parameters', async () => {
-    for (const query of ['list-type=2&max-keys=-1', 'list-type=2&continuation-token=garbage!', 'list-type=2&encoding-type=xml']) {
-      expect((await raw('GET', `/${bucket}`, { query })).body, query).toContain('<Code>InvalidArgument</Code>');
+    for (const query of [
+      'list-type=2&max-keys=-1',
+      'list-type=2&continuation-token=garbage!',
+      'list-type=2&encoding-type=xml',
+    ]) {
+      expect((await raw('GET', `/${bucket}`, { query })).body, query).toContain(
+        '<Code>InvalidArgument</Code>',
+      );
     }
     const zero = await raw('GET', `/${bucket}`, { query: 'list-type=2&max-keys=0' });
     expect(zero.body).toContain('<KeyCount>0</KeyCount>');
     expect(zero.body).toContain('<IsTruncated>false</IsTruncated>');
-    expect((await raw('GET', `/${bucket}`, { query: 'max-keys=1&delimiter=/' })).body).toContain('<NextMarker>');
+    expect((await raw('GET', `/${bucket}`, { query: 'max-keys=1&delimiter=/' })).body).toContain(
+      '<NextMarker>',
+    );
     const v1 = await raw('GET', `/${bucket}`, { query: 'max-keys=1' });
     expect(v1.body).not.toContain('<NextMarker>');
     expect(v1.body).toContain('<IsTruncated>true</IsTruncated>');
   });
 
   it('refuses oversized metadata and unprotected DeleteObjects bodies', async () => {
-    expect((await raw('PUT', `/${bucket}/m`, { body: 'x', headers: { 'x-amz-meta-a': 'y'.repeat(2100) } })).body).toContain(
-      'MetadataTooLarge',
-    );
-    const del = await raw('POST', `/${bucket}`, { query: 'delete', body: '<Delete><Object><Key>a</Key></Object></Delete>' });
+    expect(
+      (await raw('PUT', `/${bucket}/m`, { body: 'x', headers: { 'x-amz-meta-a': 'y'.repeat(2100) } })).body,
+    ).toContain('MetadataTooLarge');
+    const del = await raw('POST', `/${bucket}`, {
+      query: 'delete',
+      body: '<Delete><Object><Key>a</Key></Object></Delete>',
+    });
     expect(del.body).toContain('<Code>InvalidRequest</Code>');
   });
 
   it('serves health endpoints without auth and the admin heal only when signed', async () => {
     expect((await fetch(`http://127.0.0.1:${port}/_strata/health/live`)).status).toBe(200);
     expect((await fetch(`http://127.0.0.1:${port}/_strata/health/ready`)).status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${port}/_strata/admin/v1/heal`, { method: 'POST' })).status).toBe(403);
+    expect((await fetch(`http://127.0.0.1:${port}/_strata/admin/v1/heal`, { method: 'POST' })).status).toBe(
+      403,
+    );
     const heal = await raw('POST', '/_strata/admin/v1/heal', { query: `bucket=${bucket}` });
     expect(heal.status).toBe(200);
     expect(JSON.parse(heal.body)).toMatchObject({ objectsScanned: expect.any(Number), objectsFailed: 0 });

@@ -1,18 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { ObjectLayer, StorageAdmin } from '../storage/index.js';
 import { authenticate, type CredentialLookup } from './auth/index.js';
-import { serveInternal } from './internal-endpoints.js';
 import { isValidBucketName } from './bucket-name.js';
 import { BUILT_OPERATIONS, dispatch } from './dispatch.js';
 import { errorResponse } from './error-response.js';
+import { serveInternal } from './internal-endpoints.js';
 import { parseRequestTarget } from './request-target.js';
 import { resolveOperation, type S3Operation } from './resolve-operation.js';
-import { S3Error } from './s3-errors.js';
 import type { S3Context, S3Response } from './s3-context.js';
+import { S3Error } from './s3-errors.js';
 
 export interface ServerOptions {
   objectLayer: ObjectLayer;
@@ -78,7 +84,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
       serializers: {
         // Never the query string: presigned URLs carry X-Amz-Signature and credentials.
-        req: (req: { method?: string; url?: string }) => ({ method: req.method, path: req.url?.split('?')[0] }),
+        req: (req: { method?: string; url?: string }) => ({
+          method: req.method,
+          path: req.url?.split('?')[0],
+        }),
       },
     },
   );
@@ -108,8 +117,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   }
   // Belt and braces: should a body method ever reach content-type parsing, leave the body alone.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_req: FastifyRequest, _payload: IncomingMessage, done: (err: Error | null) => void) =>
-    done(null),
+  app.addContentTypeParser(
+    '*',
+    (_req: FastifyRequest, _payload: IncomingMessage, done: (err: Error | null) => void) => done(null),
   );
 
   app.addHook('onRequest', async (request, reply) => {
@@ -157,7 +167,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         const target = parseRequestTarget(rawUrl, request.headers.host, opts.domains);
         resourceBucket = target.bucket;
         resourceKey = target.key;
-        if (!target.virtualHost && (target.rawPath === '/_strata' || target.rawPath.startsWith('/_strata/'))) {
+        if (
+          !target.virtualHost &&
+          (target.rawPath === '/_strata' || target.rawPath.startsWith('/_strata/'))
+        ) {
           note.op = 'Internal';
           return send(
             request,
@@ -169,7 +182,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
               admin: opts.admin,
               authenticate: () =>
                 authenticate(
-                  { method: request.method, rawPath: target.rawPath, rawQuery: target.rawQuery, headers: request.headers },
+                  {
+                    method: request.method,
+                    rawPath: target.rawPath,
+                    rawQuery: target.rawQuery,
+                    headers: request.headers,
+                  },
                   { lookup: opts.credentials, region: opts.region, nowMs: nowMs() },
                 ),
               isRoot,
@@ -189,7 +207,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         note.bucket = target.bucket;
 
         const auth = authenticate(
-          { method: request.method, rawPath: target.rawPath, rawQuery: target.rawQuery, headers: request.headers },
+          {
+            method: request.method,
+            rawPath: target.rawPath,
+            rawQuery: target.rawQuery,
+            headers: request.headers,
+          },
           { lookup: opts.credentials, region: opts.region, nowMs: nowMs() },
         );
         if (!BUILT_OPERATIONS.has(op)) throw new S3Error('NotImplemented');
@@ -242,7 +265,13 @@ function hostIdFor(requestId: string): string {
 function errorContext(request: FastifyRequest, bucket?: string, key?: string) {
   let resource = '/';
   if (bucket !== undefined) resource = key === undefined ? `/${bucket}` : `/${bucket}/${key}`;
-  return { method: request.method, resource, requestId: request.id, hostId: hostIdFor(request.id), log: request.log };
+  return {
+    method: request.method,
+    resource,
+    requestId: request.id,
+    hostId: hostIdFor(request.id),
+    log: request.log,
+  };
 }
 
 /**

@@ -26,14 +26,26 @@ describe('evaluatePreconditions', () => {
     ['If-Modified-Since after', { ifModifiedSince: AFTER }, 'not-modified'],
     ['If-Modified-Since garbage', { ifModifiedSince: 'x' }, 'proceed'],
     // AWS's documented combinations:
-    ['If-Match true + If-Unmodified-Since false → 200', { ifMatch: '"abc123"', ifUnmodifiedSince: BEFORE }, 'proceed'],
+    [
+      'If-Match true + If-Unmodified-Since false → 200',
+      { ifMatch: '"abc123"', ifUnmodifiedSince: BEFORE },
+      'proceed',
+    ],
     [
       'If-None-Match false + If-Modified-Since true → 304',
       { ifNoneMatch: '"abc123"', ifModifiedSince: BEFORE },
       'not-modified',
     ],
-    ['If-None-Match true + If-Modified-Since false → 200', { ifNoneMatch: '"zzz"', ifModifiedSince: AFTER }, 'proceed'],
-    ['If-Match false wins over If-None-Match', { ifMatch: '"zzz"', ifNoneMatch: '"abc123"' }, 'precondition-failed'],
+    [
+      'If-None-Match true + If-Modified-Since false → 200',
+      { ifNoneMatch: '"zzz"', ifModifiedSince: AFTER },
+      'proceed',
+    ],
+    [
+      'If-Match false wins over If-None-Match',
+      { ifMatch: '"zzz"', ifNoneMatch: '"abc123"' },
+      'precondition-failed',
+    ],
     [
       'If-Unmodified-Since false wins over If-Modified-Since',
       { ifUnmodifiedSince: BEFORE, ifModifiedSince: AFTER },

@@ -12,8 +12,8 @@ import { listObjects } from './handlers/list-objects.js';
 import { listObjectsV2 } from './handlers/list-objects-v2.js';
 import { putObject } from './handlers/put-object.js';
 import type { S3Operation } from './resolve-operation.js';
-import { S3Error } from './s3-errors.js';
 import type { S3Context, S3Response } from './s3-context.js';
+import { S3Error } from './s3-errors.js';
 
 /** Operations with a handler; every other operation answers 501 NotImplemented. */
 export const BUILT_OPERATIONS: ReadonlySet<S3Operation> = new Set<S3Operation>([

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { isS3Error, S3Error } from './s3-errors.js';
 import type { S3Response } from './s3-context.js';
+import { isS3Error, S3Error } from './s3-errors.js';
 import { buildXml } from './xml.js';
 
 /** Extra response headers some errors carry (InvalidRange's Content-Range). */
@@ -31,7 +31,8 @@ export function errorResponse(err: unknown, ctx: ErrorContext): S3Response {
   let s3: S3Error;
   if (isS3Error(err)) {
     s3 = err;
-    if (s3.status >= 500 && s3.code !== 'NotImplemented') ctx.log.warn({ err, code: s3.code }, 'request failed with a server error');
+    if (s3.status >= 500 && s3.code !== 'NotImplemented')
+      ctx.log.warn({ err, code: s3.code }, 'request failed with a server error');
   } else {
     ctx.log.error({ err, requestId: ctx.requestId }, 'internal error');
     s3 = new S3Error('InternalError', { cause: err });

@@ -2,8 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import type { ObjectLayer, StorageAdmin } from '../storage/index.js';
 import type { AuthResult } from './auth/index.js';
 import type { RequestTarget } from './request-target.js';
-import { isS3Error, S3Error } from './s3-errors.js';
 import type { S3Response } from './s3-context.js';
+import { isS3Error, S3Error } from './s3-errors.js';
 import { toS3Error } from './storage-errors.js';
 
 /**

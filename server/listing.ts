@@ -1,6 +1,6 @@
 import type { ObjectInfo } from '../storage/index.js';
-import { S3Error } from './s3-errors.js';
 import { OWNER } from './s3-context.js';
+import { S3Error } from './s3-errors.js';
 import { urlEncodeKey, type XmlObject } from './xml.js';
 
 /** Listing parameters and response pieces shared by ListObjects and ListObjectsV2. */

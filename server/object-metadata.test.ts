@@ -47,7 +47,9 @@ describe('objectResponseHeaders', () => {
   };
 
   it('describes the object and applies response-* overrides', () => {
-    expect(objectResponseHeaders(info, new URLSearchParams('response-content-type=x/y&response-expires=never'))).toEqual({
+    expect(
+      objectResponseHeaders(info, new URLSearchParams('response-content-type=x/y&response-expires=never')),
+    ).toEqual({
       etag: '"abc"',
       'last-modified': 'Tue, 02 Jan 2024 03:04:05 GMT',
       'accept-ranges': 'bytes',

@@ -91,7 +91,8 @@ export function objectResponseHeaders(info: ObjectInfo, query?: URLSearchParams)
   for (const [name, value] of Object.entries(info.metadata)) {
     if (name.startsWith(USER_METADATA_PREFIX)) out[name] = value;
   }
-  if (info.storageClass !== '' && info.storageClass !== 'STANDARD') out['x-amz-storage-class'] = info.storageClass;
+  if (info.storageClass !== '' && info.storageClass !== 'STANDARD')
+    out['x-amz-storage-class'] = info.storageClass;
   if (query !== undefined) {
     for (const [param, header] of RESPONSE_OVERRIDES) {
       const value = query.get(param);

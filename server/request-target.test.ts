@@ -39,22 +39,42 @@ describe('parseRequestTarget', () => {
 
   it('takes the bucket from a virtual host and the whole path as key', () => {
     const t = parseRequestTarget('//a/b?acl', 'Photos.s3.example.com:9000', ['s3.example.com']);
-    expect(t).toMatchObject({ bucket: 'photos', key: '/a/b', rawPath: '//a/b', rawQuery: 'acl', virtualHost: true });
+    expect(t).toMatchObject({
+      bucket: 'photos',
+      key: '/a/b',
+      rawPath: '//a/b',
+      rawQuery: 'acl',
+      virtualHost: true,
+    });
     expect(parseRequestTarget('/', 'photos.s3.example.com', ['s3.example.com']).key).toBeUndefined();
   });
 
   it('falls back to path-style for the bare domain and foreign hosts', () => {
-    expect(parseRequestTarget('/b/k', 's3.example.com', ['s3.example.com'])).toMatchObject({ bucket: 'b', key: 'k' });
-    expect(parseRequestTarget('/b/k', '127.0.0.1:9000', ['s3.example.com'])).toMatchObject({ bucket: 'b', key: 'k' });
+    expect(parseRequestTarget('/b/k', 's3.example.com', ['s3.example.com'])).toMatchObject({
+      bucket: 'b',
+      key: 'k',
+    });
+    expect(parseRequestTarget('/b/k', '127.0.0.1:9000', ['s3.example.com'])).toMatchObject({
+      bucket: 'b',
+      key: 'k',
+    });
   });
 
   it('accepts absolute-form targets', () => {
-    expect(parseRequestTarget('http://h:1/b/k?x', undefined, [])).toMatchObject({ bucket: 'b', key: 'k', rawPath: '/b/k' });
+    expect(parseRequestTarget('http://h:1/b/k?x', undefined, [])).toMatchObject({
+      bucket: 'b',
+      key: 'k',
+      rawPath: '/b/k',
+    });
   });
 
   it('rejects malformed percent-encoding as InvalidURI', () => {
-    expect(() => parseRequestTarget('/b/%E0%A4%A', undefined, [])).toThrow(expect.objectContaining({ code: 'InvalidURI' }));
-    expect(() => parseRequestTarget('/b/%FF', undefined, [])).toThrow(expect.objectContaining({ code: 'InvalidURI' }));
+    expect(() => parseRequestTarget('/b/%E0%A4%A', undefined, [])).toThrow(
+      expect.objectContaining({ code: 'InvalidURI' }),
+    );
+    expect(() => parseRequestTarget('/b/%FF', undefined, [])).toThrow(
+      expect.objectContaining({ code: 'InvalidURI' }),
+    );
   });
 
   it('bucketFromHost ignores IPv6 literals and trailing dots', () => {

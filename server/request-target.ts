@@ -26,7 +26,11 @@ export interface RequestTarget {
  * `<bucket>.<domain>[:port]` selects the bucket; anything else is path-style.
  * Throws S3Error('InvalidURI') for a path that is not a valid percent-encoding of UTF-8.
  */
-export function parseRequestTarget(rawUrl: string, host: string | undefined, domains: readonly string[]): RequestTarget {
+export function parseRequestTarget(
+  rawUrl: string,
+  host: string | undefined,
+  domains: readonly string[],
+): RequestTarget {
   let url = rawUrl;
   // Absolute-form request targets ("http://host/path") arrive from some proxies.
   if (!url.startsWith('/')) {
@@ -43,7 +47,14 @@ export function parseRequestTarget(rawUrl: string, host: string | undefined, dom
   const vhostBucket = bucketFromHost(host, domains);
   if (vhostBucket !== undefined) {
     const rest = rawPath.slice(1);
-    return { rawPath, rawQuery, query, bucket: vhostBucket, key: rest === '' ? undefined : decode(rest), virtualHost: true };
+    return {
+      rawPath,
+      rawQuery,
+      query,
+      bucket: vhostBucket,
+      key: rest === '' ? undefined : decode(rest),
+      virtualHost: true,
+    };
   }
 
   const path = rawPath.slice(1);
@@ -51,7 +62,14 @@ export function parseRequestTarget(rawUrl: string, host: string | undefined, dom
   const slash = path.indexOf('/');
   const bucket = decode(slash === -1 ? path : path.slice(0, slash));
   const rawKey = slash === -1 ? '' : path.slice(slash + 1);
-  return { rawPath, rawQuery, query, bucket, key: rawKey === '' ? undefined : decode(rawKey), virtualHost: false };
+  return {
+    rawPath,
+    rawQuery,
+    query,
+    bucket,
+    key: rawKey === '' ? undefined : decode(rawKey),
+    virtualHost: false,
+  };
 }
 
 function decode(s: string): string {
@@ -73,7 +91,8 @@ export function bucketFromHost(host: string | undefined, domains: readonly strin
   if (name.endsWith('.')) name = name.slice(0, -1);
   for (const domain of domains) {
     const d = domain.toLowerCase();
-    if (name.length > d.length + 1 && name.endsWith(`.${d}`)) return name.slice(0, name.length - d.length - 1);
+    if (name.length > d.length + 1 && name.endsWith(`.${d}`))
+      return name.slice(0, name.length - d.length - 1);
   }
   return undefined;
 }

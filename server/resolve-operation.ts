@@ -210,7 +210,12 @@ const BUCKET_CONFIGS: ReadonlyArray<{
   { param: 'accelerate', get: 'GetBucketAccelerateConfiguration', put: 'PutBucketAccelerateConfiguration' },
   { param: 'acl', get: 'GetBucketAcl', put: 'PutBucketAcl' },
   { param: 'cors', get: 'GetBucketCors', put: 'PutBucketCors', del: 'DeleteBucketCors' },
-  { param: 'encryption', get: 'GetBucketEncryption', put: 'PutBucketEncryption', del: 'DeleteBucketEncryption' },
+  {
+    param: 'encryption',
+    get: 'GetBucketEncryption',
+    put: 'PutBucketEncryption',
+    del: 'DeleteBucketEncryption',
+  },
   {
     param: 'lifecycle',
     get: 'GetBucketLifecycleConfiguration',

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { readBody } from './body/index.js';
-import { S3Error } from './s3-errors.js';
 import type { S3Context } from './s3-context.js';
+import { S3Error } from './s3-errors.js';
 
 /** Limits for request documents (DeleteObjects, CreateBucket...): never object data. */
 export const MAX_XML_BODY_BYTES = 2 * 1024 * 1024;

@@ -21,8 +21,12 @@ describe('toS3Error', () => {
   });
 
   it('maps InvalidName on a key to KeyTooLongError and names the key on NoSuchKey', () => {
-    expect(toS3Error(new StorageError('InvalidName'), { bucket: 'b', key: 'k' })).toMatchObject({ code: 'KeyTooLongError' });
-    expect(toS3Error(new StorageError('NoSuchKey'), { bucket: 'b', key: 'k' })).toMatchObject({ extra: { Key: 'k' } });
+    expect(toS3Error(new StorageError('InvalidName'), { bucket: 'b', key: 'k' })).toMatchObject({
+      code: 'KeyTooLongError',
+    });
+    expect(toS3Error(new StorageError('NoSuchKey'), { bucket: 'b', key: 'k' })).toMatchObject({
+      extra: { Key: 'k' },
+    });
   });
 
   it('leaves other errors alone', () => {

@@ -7,7 +7,10 @@ import { S3Error } from './s3-errors.js';
  * Anything that is neither an S3Error nor a StorageError is returned unchanged
  * (the caller turns it into a logged 500 InternalError).
  */
-export function toS3Error(err: unknown, ctx: { bucket?: string | undefined; key?: string | undefined } = {}): unknown {
+export function toS3Error(
+  err: unknown,
+  ctx: { bucket?: string | undefined; key?: string | undefined } = {},
+): unknown {
   if (!isStorageError(err)) return err;
   const code = mapCode(err.code, ctx);
   const extra: Record<string, string> = {};

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { parseXML } from '@aws-sdk/xml-builder';
+import { describe, expect, it } from 'vitest';
 import { buildXml, childElement, childElements, escapeXmlText, parseXml, urlEncodeKey } from './xml.js';
 
 describe('buildXml', () => {
@@ -20,7 +20,9 @@ describe('buildXml', () => {
   });
 
   it('formats dates as ISO-8601 with milliseconds', () => {
-    expect(buildXml('X', { T: new Date(0) }, { namespace: false })).toContain('<T>1970-01-01T00:00:00.000Z</T>');
+    expect(buildXml('X', { T: new Date(0) }, { namespace: false })).toContain(
+      '<T>1970-01-01T00:00:00.000Z</T>',
+    );
   });
 
   it('writes characters XML 1.0 cannot carry as character references the AWS SDK decodes', () => {
@@ -43,7 +45,7 @@ describe('urlEncodeKey', () => {
     ['100%.csv', '100%25.csv'],
     ['한/x', '%ED%95%9C/x'],
     ['a\u0001', 'a%01'],
-    ["~!*'()", "%7E%21*%27%28%29"],
+    ["~!*'()", '%7E%21*%27%28%29'],
     ['-_.', '-_.'],
   ])('%j → %s', (input, expected) => {
     expect(urlEncodeKey(input)).toBe(expected);

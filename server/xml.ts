@@ -64,8 +64,8 @@ function normalise(value: XmlValue): unknown {
 }
 
 // Characters that need escaping in text or attributes.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
-const NEEDS_ESCAPE = /[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const NEEDS_ESCAPE =
+  /[&<>"'\r\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Escapes a string for XML text or attribute content (see the module comment). */
 export function escapeXmlText(s: string): string {
@@ -185,18 +185,21 @@ const NAMED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', ap
 
 function decodeEntities(s: string): string {
   if (!s.includes('&')) return s;
-  return s.replace(ENTITY, (match, hex: string | undefined, dec: string | undefined, named: string | undefined) => {
-    if (hex !== undefined || dec !== undefined) {
-      const cp = hex !== undefined ? Number.parseInt(hex, 16) : Number.parseInt(dec ?? '', 10);
-      if (!Number.isFinite(cp) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        throw new S3Error('MalformedXML');
+  return s.replace(
+    ENTITY,
+    (match, hex: string | undefined, dec: string | undefined, named: string | undefined) => {
+      if (hex !== undefined || dec !== undefined) {
+        const cp = hex !== undefined ? Number.parseInt(hex, 16) : Number.parseInt(dec ?? '', 10);
+        if (!Number.isFinite(cp) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+          throw new S3Error('MalformedXML');
+        }
+        return String.fromCodePoint(cp);
       }
-      return String.fromCodePoint(cp);
-    }
-    const value = named === undefined ? undefined : NAMED[named];
-    if (value === undefined) throw new S3Error('MalformedXML', { cause: new Error(`bad entity ${match}`) });
-    return value;
-  });
+      const value = named === undefined ? undefined : NAMED[named];
+      if (value === undefined) throw new S3Error('MalformedXML', { cause: new Error(`bad entity ${match}`) });
+      return value;
+    },
+  );
 }
 
 /** The first child element with this name. */

@@ -4,8 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import type { GetObjectResult, ObjectInfo, ObjectMetadata } from '../../storage/index.js';
 import { evaluatePreconditions } from '../conditional.js';
 import { checksumEntries, metadataFromHeaders } from '../object-metadata.js';
-import { S3Error } from '../s3-errors.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
+import { S3Error } from '../s3-errors.js';
 import { toS3Error } from '../storage-errors.js';
 import { rejectUnsupportedWriteHeaders } from './unsupported-headers.js';
 
@@ -65,7 +65,8 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
   try {
     checkCopyPreconditions(ctx, src.info);
     const checksums = Object.fromEntries(checksumEntries(src.info.metadata));
-    const metadata: ObjectMetadata = replacement === undefined ? { ...src.info.metadata } : { ...replacement, ...checksums };
+    const metadata: ObjectMetadata =
+      replacement === undefined ? { ...src.info.metadata } : { ...replacement, ...checksums };
     // pipeline destroys md5 with the source's error, which fails putObject's read.
     const piping = pipeline(src.stream, md5);
     piping.catch(() => {});

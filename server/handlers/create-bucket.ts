@@ -1,6 +1,6 @@
 import { isValidBucketName } from '../bucket-name.js';
-import { S3Error } from '../s3-errors.js';
 import type { S3Context, S3Response } from '../s3-context.js';
+import { S3Error } from '../s3-errors.js';
 import { readSmallBody } from '../small-body.js';
 import { toS3Error } from '../storage-errors.js';
 import { childElement, parseXml } from '../xml.js';

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { isS3Error, S3Error } from '../s3-errors.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
+import { isS3Error, S3Error } from '../s3-errors.js';
 import { readSmallBody } from '../small-body.js';
 import { toS3Error } from '../storage-errors.js';
 import { childElement, childElements, parseXml, type XmlObject } from '../xml.js';
@@ -32,7 +32,10 @@ export async function deleteObjects(ctx: S3Context): Promise<S3Response> {
   if (bytes.length === 0) throw new S3Error('MissingRequestBodyError');
   const { quiet, objects } = parseDeleteRequest(bytes);
 
-  const results: Array<{ ok: true; key: string; versionId?: string } | { ok: false; key: string; versionId?: string; err: S3Error }> = new Array(objects.length);
+  const results: Array<
+    | { ok: true; key: string; versionId?: string }
+    | { ok: false; key: string; versionId?: string; err: S3Error }
+  > = new Array(objects.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < objects.length) {
@@ -60,12 +63,15 @@ async function deleteOne(
   ctx: S3Context,
   key: string,
   versionId: string | undefined,
-): Promise<{ ok: true; key: string; versionId?: string } | { ok: false; key: string; versionId?: string; err: S3Error }> {
+): Promise<
+  { ok: true; key: string; versionId?: string } | { ok: false; key: string; versionId?: string; err: S3Error }
+> {
   const base = versionId === undefined ? { key } : { key, versionId };
   if (versionId !== undefined && versionId !== 'null') {
     return { ...base, ok: false, err: new S3Error('NoSuchVersion') };
   }
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) return { ...base, ok: false, err: new S3Error('KeyTooLongError') };
+  if (Buffer.byteLength(key) > MAX_KEY_BYTES)
+    return { ...base, ok: false, err: new S3Error('KeyTooLongError') };
   try {
     await ctx.objectLayer.deleteObject(ctx.bucket, key);
     return { ...base, ok: true };
@@ -78,19 +84,29 @@ async function deleteOne(
 }
 
 function hasIntegrityHeader(headers: IncomingHttpHeaders): boolean {
-  if (headers['content-md5'] !== undefined || headers['x-amz-sdk-checksum-algorithm'] !== undefined) return true;
-  if (typeof headers['x-amz-trailer'] === 'string' && headers['x-amz-trailer'].toLowerCase().includes('x-amz-checksum-')) {
+  if (headers['content-md5'] !== undefined || headers['x-amz-sdk-checksum-algorithm'] !== undefined)
+    return true;
+  if (
+    typeof headers['x-amz-trailer'] === 'string' &&
+    headers['x-amz-trailer'].toLowerCase().includes('x-amz-checksum-')
+  ) {
     return true;
   }
-  return Object.keys(headers).some((name) => name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-mode');
+  return Object.keys(headers).some(
+    (name) => name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-mode',
+  );
 }
 
 /** Parses `<Delete><Quiet/><Object><Key/><VersionId/></Object>…</Delete>`; MalformedXML otherwise. */
-export function parseDeleteRequest(bytes: Buffer): { quiet: boolean; objects: Array<{ key: string; versionId?: string }> } {
+export function parseDeleteRequest(bytes: Buffer): {
+  quiet: boolean;
+  objects: Array<{ key: string; versionId?: string }>;
+} {
   const root = parseXml(bytes);
   if (root.name !== 'Delete') throw new S3Error('MalformedXML');
   const quietText = childElement(root, 'Quiet')?.text.trim().toLowerCase();
-  if (quietText !== undefined && quietText !== 'true' && quietText !== 'false') throw new S3Error('MalformedXML');
+  if (quietText !== undefined && quietText !== 'true' && quietText !== 'false')
+    throw new S3Error('MalformedXML');
   const objects = childElements(root, 'Object').map((el) => {
     const key = childElement(el, 'Key');
     if (key === undefined) throw new S3Error('MalformedXML');

@@ -3,8 +3,8 @@ import { evaluatePreconditions } from '../conditional.js';
 import { withResponseHeaders } from '../error-response.js';
 import { checksumEntries, objectResponseHeaders } from '../object-metadata.js';
 import { contentRange, resolveRange } from '../range.js';
-import { S3Error } from '../s3-errors.js';
 import type { S3Context, S3Response } from '../s3-context.js';
+import { S3Error } from '../s3-errors.js';
 import { toS3Error } from '../storage-errors.js';
 import { checkVersionId } from './version-id.js';
 
@@ -30,7 +30,9 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
   const partNumber = parsePartNumber(ctx.query.get('partNumber'));
   const rangeHeader = typeof ctx.headers.range === 'string' ? ctx.headers.range : undefined;
   if (partNumber !== undefined && rangeHeader !== undefined) {
-    throw new S3Error('InvalidRequest', { message: 'Cannot specify both Range header and partNumber query parameter' });
+    throw new S3Error('InvalidRequest', {
+      message: 'Cannot specify both Range header and partNumber query parameter',
+    });
   }
 
   for (let attempt = 1; ; attempt++) {
@@ -51,7 +53,10 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
     );
     if (outcome === 'precondition-failed') throw new S3Error('PreconditionFailed');
     if (outcome === 'not-modified') {
-      return { status: 304, headers: { etag: headers.etag ?? '', 'last-modified': headers['last-modified'] ?? '' } };
+      return {
+        status: 304,
+        headers: { etag: headers.etag ?? '', 'last-modified': headers['last-modified'] ?? '' },
+      };
     }
 
     const range = resolveRange(rangeHeader, info.sizeBytes);

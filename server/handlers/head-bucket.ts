@@ -5,7 +5,10 @@ import { toS3Error } from '../storage-errors.js';
 export async function headBucket(ctx: S3Context): Promise<S3Response> {
   try {
     const info = await ctx.objectLayer.getBucketInfo(ctx.bucket);
-    return { status: 200, headers: { 'x-amz-bucket-region': info.location === '' ? ctx.region : info.location } };
+    return {
+      status: 200,
+      headers: { 'x-amz-bucket-region': info.location === '' ? ctx.region : info.location },
+    };
   } catch (err) {
     throw toS3Error(err, { bucket: ctx.bucket });
   }

@@ -1,5 +1,5 @@
-import { S3Error } from '../s3-errors.js';
 import { OWNER, type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
+import { S3Error } from '../s3-errors.js';
 
 /**
  * ListBuckets — https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
@@ -23,7 +23,9 @@ export async function listBuckets(ctx: S3Context): Promise<S3Response> {
   const token = ctx.query.get('continuation-token');
   const after = token === null ? '' : decodeToken(token);
 
-  const all = (await ctx.objectLayer.listBuckets()).filter((b) => b.name.startsWith(prefix) && b.name > after);
+  const all = (await ctx.objectLayer.listBuckets()).filter(
+    (b) => b.name.startsWith(prefix) && b.name > after,
+  );
   const page = all.slice(0, Number.isFinite(maxBuckets) ? maxBuckets : all.length);
   const truncated = page.length < all.length;
   const last = page[page.length - 1];
@@ -37,7 +39,8 @@ export async function listBuckets(ctx: S3Context): Promise<S3Response> {
         BucketRegion: b.location === '' ? ctx.region : b.location,
       })),
     },
-    ContinuationToken: truncated && last !== undefined ? Buffer.from(last.name).toString('base64') : undefined,
+    ContinuationToken:
+      truncated && last !== undefined ? Buffer.from(last.name).toString('base64') : undefined,
     Prefix: prefix === '' ? undefined : prefix,
   });
 }

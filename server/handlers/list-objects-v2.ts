@@ -1,3 +1,4 @@
+import type { ListObjectsResult } from '../../storage/index.js';
 import {
   commonPrefixEntries,
   contentsEntry,
@@ -26,9 +27,14 @@ export async function listObjectsV2(ctx: S3Context): Promise<S3Response> {
   const marker = token !== null ? decodeContinuationToken(token) : startAfter;
   const fetchOwner = q.get('fetch-owner') === 'true';
 
-  let result;
+  let result: ListObjectsResult;
   try {
-    result = await ctx.objectLayer.listObjects(ctx.bucket, { prefix, delimiter, startAfter: marker, maxKeys });
+    result = await ctx.objectLayer.listObjects(ctx.bucket, {
+      prefix,
+      delimiter,
+      startAfter: marker,
+      maxKeys,
+    });
   } catch (err) {
     throw toS3Error(err, { bucket: ctx.bucket });
   }

@@ -1,4 +1,11 @@
-import { commonPrefixEntries, contentsEntry, encodeName, parseEncodingType, parseMaxKeys } from '../listing.js';
+import type { ListObjectsResult } from '../../storage/index.js';
+import {
+  commonPrefixEntries,
+  contentsEntry,
+  encodeName,
+  parseEncodingType,
+  parseMaxKeys,
+} from '../listing.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
 import { toS3Error } from '../storage-errors.js';
 
@@ -15,9 +22,14 @@ export async function listObjects(ctx: S3Context): Promise<S3Response> {
   const encoding = parseEncodingType(q.get('encoding-type'));
   const marker = q.get('marker') ?? '';
 
-  let result;
+  let result: ListObjectsResult;
   try {
-    result = await ctx.objectLayer.listObjects(ctx.bucket, { prefix, delimiter, startAfter: marker, maxKeys });
+    result = await ctx.objectLayer.listObjects(ctx.bucket, {
+      prefix,
+      delimiter,
+      startAfter: marker,
+      maxKeys,
+    });
   } catch (err) {
     throw toS3Error(err, { bucket: ctx.bucket });
   }

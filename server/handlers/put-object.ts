@@ -1,9 +1,9 @@
-import type { PutObjectFinal } from '../../storage/index.js';
+import type { ObjectInfo, PutObjectFinal } from '../../storage/index.js';
 import { readBody } from '../body/index.js';
 import { etagListMatches } from '../conditional.js';
 import { metadataFromHeaders } from '../object-metadata.js';
-import { S3Error } from '../s3-errors.js';
 import type { S3Context, S3Response } from '../s3-context.js';
+import { S3Error } from '../s3-errors.js';
 import { toS3Error } from '../storage-errors.js';
 import { rejectUnsupportedWriteHeaders } from './unsupported-headers.js';
 
@@ -35,7 +35,7 @@ export async function putObject(ctx: S3Context): Promise<S3Response> {
     throw new S3Error('EntityTooLarge');
   }
   let checksums: Record<string, string> = {};
-  let info;
+  let info: ObjectInfo;
   try {
     info = await ctx.objectLayer.putObject(ctx.bucket, ctx.key, body.stream, {
       sizeBytes: body.declaredSizeBytes,
