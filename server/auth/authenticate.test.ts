@@ -1,15 +1,27 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { createHash } from 'node:crypto';
-import { S3Client, GetObjectCommand, PutObjectCommand, ListObjectsV2Command, HeadObjectCommand } from '@aws-sdk/client-s3';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { describe, expect, it } from 'vitest';
 import { isS3Error } from '../s3-errors.js';
-import { authenticate, parseAmzDate, parseAuthorization } from './authenticate.js';
 import { authType } from './auth-type.js';
-import { canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, parseQuery } from './canonical-request.js';
+import { authenticate, parseAmzDate, parseAuthorization } from './authenticate.js';
+import {
+  canonicalHeaders,
+  canonicalQuery,
+  canonicalRequest,
+  canonicalUri,
+  parseQuery,
+} from './canonical-request.js';
 import { SigningKeyCache, signingKey } from './signing-key.js';
 import { hmacHex, sha256Hex, stringToSign } from './string-to-sign.js';
 import type { AuthRequest, Credentials } from './types.js';
@@ -58,37 +70,216 @@ interface SuiteCase {
 }
 const base = { host: HOST, 'x-amz-date': SUITE_DATE };
 const SUITE: SuiteCase[] = [
-  { name: 'get-vanilla', method: 'GET', rawPath: '/', rawQuery: '', headers: base, signedHeaders: 'host;x-amz-date', signature: '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31' },
-  { name: 'get-vanilla-query', method: 'GET', rawPath: '/', rawQuery: '', headers: base, signedHeaders: 'host;x-amz-date', signature: '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31' },
-  { name: 'get-vanilla-empty-query-key', method: 'GET', rawPath: '/', rawQuery: 'Param1=value1', headers: base, signedHeaders: 'host;x-amz-date', signature: 'a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb' },
-  { name: 'get-vanilla-query-order-key-case', method: 'GET', rawPath: '/', rawQuery: 'Param2=value2&Param1=value1', headers: base, signedHeaders: 'host;x-amz-date', signature: 'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500' },
   {
-    name: 'get-vanilla-query-unreserved', method: 'GET', rawPath: '/',
-    rawQuery: '-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz=-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
-    headers: base, signedHeaders: 'host;x-amz-date', signature: '9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197',
+    name: 'get-vanilla',
+    method: 'GET',
+    rawPath: '/',
+    rawQuery: '',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
   },
-  { name: 'get-vanilla-utf8-query', method: 'GET', rawPath: '/', rawQuery: '%E1%88%B4=bar', headers: base, signedHeaders: 'host;x-amz-date', signature: '2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04' },
-  { name: 'get-unreserved', method: 'GET', rawPath: '/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', rawQuery: '', headers: base, signedHeaders: 'host;x-amz-date', signature: '07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f' },
-  { name: 'get-utf8', method: 'GET', rawPath: '/%E1%88%B4', rawQuery: '', headers: base, signedHeaders: 'host;x-amz-date', signature: '8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85' },
-  { name: 'get-header-key-duplicate', method: 'GET', rawPath: '/', rawQuery: '', headers: { ...base, 'my-header1': 'value2,value2,value1' }, signedHeaders: 'host;my-header1;x-amz-date', signature: 'c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea' },
-  { name: 'get-header-value-multiline', method: 'GET', rawPath: '/', rawQuery: '', headers: { ...base, 'my-header1': 'value1,value2,value3' }, signedHeaders: 'host;my-header1;x-amz-date', signature: 'ba17b383a53190154eb5fa66a1b836cc297cc0a3d70a5d00705980573d8ff790' },
-  { name: 'get-header-value-order', method: 'GET', rawPath: '/', rawQuery: '', headers: { ...base, 'my-header1': 'value4,value1,value3,value2' }, signedHeaders: 'host;my-header1;x-amz-date', signature: '08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01' },
-  { name: 'get-header-value-trim', method: 'GET', rawPath: '/', rawQuery: '', headers: { ...base, 'my-header1': ' value1', 'my-header2': ' "a   b   c"' }, signedHeaders: 'host;my-header1;my-header2;x-amz-date', signature: 'acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736' },
-  { name: 'post-vanilla', method: 'POST', rawPath: '/', rawQuery: '', headers: base, signedHeaders: 'host;x-amz-date', signature: '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b' },
-  { name: 'post-vanilla-query', method: 'POST', rawPath: '/', rawQuery: 'Param1=value1', headers: base, signedHeaders: 'host;x-amz-date', signature: '28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11' },
-  { name: 'post-vanilla-empty-query-value', method: 'POST', rawPath: '/', rawQuery: 'Param1=value1', headers: base, signedHeaders: 'host;x-amz-date', signature: '28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11' },
   {
-    name: 'post-vanilla-query-nonunreserved', method: 'POST', rawPath: '/',
+    name: 'get-vanilla-query',
+    method: 'GET',
+    rawPath: '/',
+    rawQuery: '',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+  },
+  {
+    name: 'get-vanilla-empty-query-key',
+    method: 'GET',
+    rawPath: '/',
+    rawQuery: 'Param1=value1',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: 'a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb',
+  },
+  {
+    name: 'get-vanilla-query-order-key-case',
+    method: 'GET',
+    rawPath: '/',
+    rawQuery: 'Param2=value2&Param1=value1',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: 'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500',
+  },
+  {
+    name: 'get-vanilla-query-unreserved',
+    method: 'GET',
+    rawPath: '/',
+    rawQuery:
+      '-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz=-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '9c3e54bfcdf0b19771a7f523ee5669cdf59bc7cc0884027167c21bb143a40197',
+  },
+  {
+    name: 'get-vanilla-utf8-query',
+    method: 'GET',
+    rawPath: '/',
+    rawQuery: '%E1%88%B4=bar',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '2cdec8eed098649ff3a119c94853b13c643bcf08f8b0a1d91e12c9027818dd04',
+  },
+  {
+    name: 'get-unreserved',
+    method: 'GET',
+    rawPath: '/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
+    rawQuery: '',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '07ef7494c76fa4850883e2b006601f940f8a34d404d0cfa977f52a65bbf5f24f',
+  },
+  {
+    name: 'get-utf8',
+    method: 'GET',
+    rawPath: '/%E1%88%B4',
+    rawQuery: '',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85',
+  },
+  {
+    name: 'get-header-key-duplicate',
+    method: 'GET',
+    rawPath: '/',
+    rawQuery: '',
+    headers: { ...base, 'my-header1': 'value2,value2,value1' },
+    signedHeaders: 'host;my-header1;x-amz-date',
+    signature: 'c9d5ea9f3f72853aea855b47ea873832890dbdd183b4468f858259531a5138ea',
+  },
+  {
+    name: 'get-header-value-multiline',
+    method: 'GET',
+    rawPath: '/',
+    rawQuery: '',
+    headers: { ...base, 'my-header1': 'value1,value2,value3' },
+    signedHeaders: 'host;my-header1;x-amz-date',
+    signature: 'ba17b383a53190154eb5fa66a1b836cc297cc0a3d70a5d00705980573d8ff790',
+  },
+  {
+    name: 'get-header-value-order',
+    method: 'GET',
+    rawPath: '/',
+    rawQuery: '',
+    headers: { ...base, 'my-header1': 'value4,value1,value3,value2' },
+    signedHeaders: 'host;my-header1;x-amz-date',
+    signature: '08c7e5a9acfcfeb3ab6b2185e75ce8b1deb5e634ec47601a50643f830c755c01',
+  },
+  {
+    name: 'get-header-value-trim',
+    method: 'GET',
+    rawPath: '/',
+    rawQuery: '',
+    headers: { ...base, 'my-header1': ' value1', 'my-header2': ' "a   b   c"' },
+    signedHeaders: 'host;my-header1;my-header2;x-amz-date',
+    signature: 'acc3ed3afb60bb290fc8d2dd0098b9911fcaa05412b367055dee359757a9c736',
+  },
+  {
+    name: 'post-vanilla',
+    method: 'POST',
+    rawPath: '/',
+    rawQuery: '',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b',
+  },
+  {
+    name: 'post-vanilla-query',
+    method: 'POST',
+    rawPath: '/',
+    rawQuery: 'Param1=value1',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11',
+  },
+  {
+    name: 'post-vanilla-empty-query-value',
+    method: 'POST',
+    rawPath: '/',
+    rawQuery: 'Param1=value1',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11',
+  },
+  {
+    name: 'post-vanilla-query-nonunreserved',
+    method: 'POST',
+    rawPath: '/',
     rawQuery: '%40%23%24%25%5E&%2B=%2F%2C%3F%3E%3C%60%22%3B%3A%5C%7C%5D%5B%7B%7D',
-    headers: base, signedHeaders: 'host;x-amz-date', signature: '66c82657c86e26fb25238d0e69f011edc4c6df5ae71119d7cb98ed9b87393c1e',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '66c82657c86e26fb25238d0e69f011edc4c6df5ae71119d7cb98ed9b87393c1e',
   },
-  { name: 'post-header-key-case', method: 'POST', rawPath: '/', rawQuery: '', headers: base, signedHeaders: 'host;x-amz-date', signature: '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b' },
-  { name: 'post-header-key-sort', method: 'POST', rawPath: '/', rawQuery: '', headers: { ...base, 'my-header1': 'value1' }, signedHeaders: 'host;my-header1;x-amz-date', signature: 'c5410059b04c1ee005303aed430f6e6645f61f4dc9e1461ec8f8916fdf18852c' },
-  { name: 'post-header-value-case', method: 'POST', rawPath: '/', rawQuery: '', headers: { ...base, 'my-header1': 'VALUE1' }, signedHeaders: 'host;my-header1;x-amz-date', signature: 'cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d' },
-  { name: 'post-sts-header-after', method: 'POST', rawPath: '/', rawQuery: '', headers: { ...base, 'x-amz-security-token': TOKEN }, signedHeaders: 'host;x-amz-date', signature: '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b' },
-  { name: 'post-sts-header-before', method: 'POST', rawPath: '/', rawQuery: '', headers: { ...base, 'x-amz-security-token': TOKEN }, signedHeaders: 'host;x-amz-date;x-amz-security-token', signature: '85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead' },
-  { name: 'post-x-www-form-urlencoded', method: 'POST', rawPath: '/', rawQuery: '', headers: { ...base, 'content-type': 'application/x-www-form-urlencoded' }, body: 'Param1=value1', signedHeaders: 'content-type;host;x-amz-date', signature: 'ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a' },
-  { name: 'post-x-www-form-urlencoded-parameters', method: 'POST', rawPath: '/', rawQuery: '', headers: { ...base, 'content-type': 'application/x-www-form-urlencoded; charset=utf8' }, body: 'Param1=value1', signedHeaders: 'content-type;host;x-amz-date', signature: '1a72ec8f64bd914b0e42e42607c7fbce7fb2c7465f63e3092b3b0d39fa77a6fe' },
+  {
+    name: 'post-header-key-case',
+    method: 'POST',
+    rawPath: '/',
+    rawQuery: '',
+    headers: base,
+    signedHeaders: 'host;x-amz-date',
+    signature: '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b',
+  },
+  {
+    name: 'post-header-key-sort',
+    method: 'POST',
+    rawPath: '/',
+    rawQuery: '',
+    headers: { ...base, 'my-header1': 'value1' },
+    signedHeaders: 'host;my-header1;x-amz-date',
+    signature: 'c5410059b04c1ee005303aed430f6e6645f61f4dc9e1461ec8f8916fdf18852c',
+  },
+  {
+    name: 'post-header-value-case',
+    method: 'POST',
+    rawPath: '/',
+    rawQuery: '',
+    headers: { ...base, 'my-header1': 'VALUE1' },
+    signedHeaders: 'host;my-header1;x-amz-date',
+    signature: 'cdbc9802e29d2942e5e10b5bccfdd67c5f22c7c4e8ae67b53629efa58b974b7d',
+  },
+  {
+    name: 'post-sts-header-after',
+    method: 'POST',
+    rawPath: '/',
+    rawQuery: '',
+    headers: { ...base, 'x-amz-security-token': TOKEN },
+    signedHeaders: 'host;x-amz-date',
+    signature: '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b',
+  },
+  {
+    name: 'post-sts-header-before',
+    method: 'POST',
+    rawPath: '/',
+    rawQuery: '',
+    headers: { ...base, 'x-amz-security-token': TOKEN },
+    signedHeaders: 'host;x-amz-date;x-amz-security-token',
+    signature: '85d96828115b5dc0cfc3bd16ad9e210dd772bbebba041836c64533a82be05ead',
+  },
+  {
+    name: 'post-x-www-form-urlencoded',
+    method: 'POST',
+    rawPath: '/',
+    rawQuery: '',
+    headers: { ...base, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'Param1=value1',
+    signedHeaders: 'content-type;host;x-amz-date',
+    signature: 'ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a',
+  },
+  {
+    name: 'post-x-www-form-urlencoded-parameters',
+    method: 'POST',
+    rawPath: '/',
+    rawQuery: '',
+    headers: { ...base, 'content-type': 'application/x-www-form-urlencoded; charset=utf8' },
+    body: 'Param1=value1',
+    signedHeaders: 'content-type;host;x-amz-date',
+    signature: '1a72ec8f64bd914b0e42e42607c7fbce7fb2c7465f63e3092b3b0d39fa77a6fe',
+  },
 ];
 
 function suiteCanonical(c: SuiteCase): string {
@@ -122,15 +313,18 @@ describe('SigV4 builders against the aws-sig-v4-test-suite', () => {
 
   it('get-vanilla-query-order-key-case / post-vanilla-query-nonunreserved: canonical query as in the .creq files', () => {
     expect(canonicalQuery(parseQuery('Param2=value2&Param1=value1'))).toBe('Param1=value1&Param2=value2');
-    expect(canonicalQuery(parseQuery('%40%23%24%25%5E&%2B=%2F%2C%3F%3E%3C%60%22%3B%3A%5C%7C%5D%5B%7B%7D'))).toBe(
-      '%2B=%2F%2C%3F%3E%3C%60%22%3B%3A%5C%7C%5D%5B%7B%7D&%40%23%24%25%5E=',
-    );
+    expect(
+      canonicalQuery(parseQuery('%40%23%24%25%5E&%2B=%2F%2C%3F%3E%3C%60%22%3B%3A%5C%7C%5D%5B%7B%7D')),
+    ).toBe('%2B=%2F%2C%3F%3E%3C%60%22%3B%3A%5C%7C%5D%5B%7B%7D&%40%23%24%25%5E=');
   });
 
   it('get-header-value-trim: canonical headers trim and collapse inner spaces', () => {
-    expect(canonicalHeaders({ 'my-header1': ' value1', 'my-header2': ' "a   b   c"' }, ['my-header1', 'my-header2'])).toBe(
-      'my-header1:value1\nmy-header2:"a b c"\n',
-    );
+    expect(
+      canonicalHeaders({ 'my-header1': ' value1', 'my-header2': ' "a   b   c"' }, [
+        'my-header1',
+        'my-header2',
+      ]),
+    ).toBe('my-header1:value1\nmy-header2:"a b c"\n');
     // Repeated headers (node gives an array for some names) are joined with ','.
     expect(canonicalHeaders({ 'x-a': ['v1 ', ' v2'] } as IncomingHttpHeaders, ['x-a'])).toBe('x-a:v1,v2\n');
   });
@@ -167,7 +361,10 @@ describe('canonical URI and query, S3 rules', () => {
 // Payload in a Single Chunk" (sig-v4-header-based-auth.html), "Authenticating Requests: Using Query
 // Parameters" (sigv4-query-string-auth.html) and the chunked-upload seed (sigv4-streaming.html).
 // ---------------------------------------------------------------------------
-const DOC_KEY: Credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+const DOC_KEY: Credentials = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
 const DOC_NOW = Date.UTC(2013, 4, 24, 0, 0, 0);
 const docLookup = (id: string): Credentials | undefined => (id === DOC_KEY.accessKeyId ? DOC_KEY : undefined);
 const docAuth = (signedHeaders: string, signature: string): string =>
@@ -184,7 +381,10 @@ const docGetObject = (): AuthRequest => ({
     range: 'bytes=0-9',
     'x-amz-content-sha256': EMPTY,
     'x-amz-date': '20130524T000000Z',
-    authorization: docAuth('host;range;x-amz-content-sha256;x-amz-date', 'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41'),
+    authorization: docAuth(
+      'host;range;x-amz-content-sha256;x-amz-date',
+      'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
+    ),
   },
 });
 const docPresigned = (): AuthRequest => ({
@@ -198,7 +398,11 @@ const docPresigned = (): AuthRequest => ({
 describe('authenticate: AWS S3 documentation examples', () => {
   it('GET Object with Range verifies (f0e8bdb8…)', () => {
     const r = authenticate(docGetObject(), opts);
-    expect(r).toEqual({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', payload: { kind: 'sha256', sha256Hex: EMPTY }, presigned: false });
+    expect(r).toEqual({
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      payload: { kind: 'sha256', sha256Hex: EMPTY },
+      presigned: false,
+    });
   });
 
   it('PUT Object with Date and x-amz-storage-class verifies (98ad7217…)', () => {
@@ -221,7 +425,10 @@ describe('authenticate: AWS S3 documentation examples', () => {
       },
       opts,
     );
-    expect(r.payload).toEqual({ kind: 'sha256', sha256Hex: createHash('sha256').update('Welcome to Amazon S3.').digest('hex') });
+    expect(r.payload).toEqual({
+      kind: 'sha256',
+      sha256Hex: createHash('sha256').update('Welcome to Amazon S3.').digest('hex'),
+    });
   });
 
   it('GET Bucket Lifecycle verifies (fea454ca…)', () => {
@@ -234,7 +441,10 @@ describe('authenticate: AWS S3 documentation examples', () => {
           host: 'examplebucket.s3.amazonaws.com',
           'x-amz-date': '20130524T000000Z',
           'x-amz-content-sha256': EMPTY,
-          authorization: docAuth('host;x-amz-content-sha256;x-amz-date', 'fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543'),
+          authorization: docAuth(
+            'host;x-amz-content-sha256;x-amz-date',
+            'fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543',
+          ),
         },
       },
       opts,
@@ -251,7 +461,10 @@ describe('authenticate: AWS S3 documentation examples', () => {
           host: 'examplebucket.s3.amazonaws.com',
           'x-amz-date': '20130524T000000Z',
           'x-amz-content-sha256': EMPTY,
-          authorization: docAuth('host;x-amz-content-sha256;x-amz-date', '34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7'),
+          authorization: docAuth(
+            'host;x-amz-content-sha256;x-amz-date',
+            '34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7',
+          ),
         },
       },
       opts,
@@ -260,17 +473,27 @@ describe('authenticate: AWS S3 documentation examples', () => {
 
   it('presigned URL for examplebucket/test.txt verifies (aeeed9bb…) within its 86400 s', () => {
     const r = authenticate(docPresigned(), { ...opts, nowMs: DOC_NOW + 86_399_000 });
-    expect(r).toEqual({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE', payload: { kind: 'unsigned' }, presigned: true });
+    expect(r).toEqual({
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      payload: { kind: 'unsigned' },
+      presigned: true,
+    });
   });
 
   it('presigned URL past X-Amz-Expires is AccessDenied "Request has expired"', () => {
-    const e = expectS3Error(() => authenticate(docPresigned(), { ...opts, nowMs: DOC_NOW + 86_401_000 }), 'AccessDenied');
+    const e = expectS3Error(
+      () => authenticate(docPresigned(), { ...opts, nowMs: DOC_NOW + 86_401_000 }),
+      'AccessDenied',
+    );
     expect(e.message).toBe('Request has expired');
     expect(e.extra['X-Amz-Expires']).toBe('86400');
   });
 
   it('presigned URL dated more than 15 minutes ahead is not valid yet', () => {
-    const e = expectS3Error(() => authenticate(docPresigned(), { ...opts, nowMs: DOC_NOW - 16 * 60_000 }), 'AccessDenied');
+    const e = expectS3Error(
+      () => authenticate(docPresigned(), { ...opts, nowMs: DOC_NOW - 16 * 60_000 }),
+      'AccessDenied',
+    );
     expect(e.message).toBe('Request is not valid yet');
   });
 
@@ -308,37 +531,68 @@ describe('authenticate: AWS S3 documentation examples', () => {
 });
 
 describe('authenticate: rejections', () => {
-  const withHeaders = (h: IncomingHttpHeaders, from = docGetObject()): AuthRequest => ({ ...from, headers: { ...from.headers, ...h } });
+  const withHeaders = (h: IncomingHttpHeaders, from = docGetObject()): AuthRequest => ({
+    ...from,
+    headers: { ...from.headers, ...h },
+  });
 
   it('a tampered header, path, query or signature is SignatureDoesNotMatch', () => {
     expectS3Error(() => authenticate(withHeaders({ range: 'bytes=0-10' }), opts), 'SignatureDoesNotMatch');
-    expectS3Error(() => authenticate({ ...docGetObject(), rawPath: '/test.txT' }, opts), 'SignatureDoesNotMatch');
+    expectS3Error(
+      () => authenticate({ ...docGetObject(), rawPath: '/test.txT' }, opts),
+      'SignatureDoesNotMatch',
+    );
     expectS3Error(() => authenticate({ ...docGetObject(), rawQuery: 'x=1' }, opts), 'SignatureDoesNotMatch');
     expectS3Error(() => authenticate({ ...docGetObject(), method: 'HEAD' }, opts), 'SignatureDoesNotMatch');
     const auth = String(docGetObject().headers.authorization).replace(/.$/, '2');
-    const e = expectS3Error(() => authenticate(withHeaders({ authorization: auth }), opts), 'SignatureDoesNotMatch');
+    const e = expectS3Error(
+      () => authenticate(withHeaders({ authorization: auth }), opts),
+      'SignatureDoesNotMatch',
+    );
     expect(e.extra.StringToSign).toContain('AWS4-HMAC-SHA256\n20130524T000000Z\n');
     const wrongSecret = { ...opts, lookup: () => ({ ...DOC_KEY, secretAccessKey: 'other' }) };
     expectS3Error(() => authenticate(docGetObject(), wrongSecret), 'SignatureDoesNotMatch');
-    expectS3Error(() => authenticate({ ...docPresigned(), rawQuery: `${docPresigned().rawQuery}&extra=1` }, { ...opts, nowMs: DOC_NOW }), 'SignatureDoesNotMatch');
+    expectS3Error(
+      () =>
+        authenticate(
+          { ...docPresigned(), rawQuery: `${docPresigned().rawQuery}&extra=1` },
+          { ...opts, nowMs: DOC_NOW },
+        ),
+      'SignatureDoesNotMatch',
+    );
   });
 
   it('accepts an upper-case signature (compared case-insensitively)', () => {
-    const auth = String(docGetObject().headers.authorization).replace(/Signature=(\w+)/, (_m, s: string) => `Signature=${s.toUpperCase()}`);
+    const auth = String(docGetObject().headers.authorization).replace(
+      /Signature=(\w+)/,
+      (_m, s: string) => `Signature=${s.toUpperCase()}`,
+    );
     authenticate(withHeaders({ authorization: auth }), opts);
   });
 
   it('an unknown access key is InvalidAccessKeyId', () => {
-    expectS3Error(() => authenticate(docGetObject(), { ...opts, lookup: () => undefined }), 'InvalidAccessKeyId');
-    expectS3Error(() => authenticate(docPresigned(), { ...opts, lookup: () => undefined }), 'InvalidAccessKeyId');
+    expectS3Error(
+      () => authenticate(docGetObject(), { ...opts, lookup: () => undefined }),
+      'InvalidAccessKeyId',
+    );
+    expectS3Error(
+      () => authenticate(docPresigned(), { ...opts, lookup: () => undefined }),
+      'InvalidAccessKeyId',
+    );
   });
 
   it('more than 15 minutes of skew is RequestTimeTooSkewed; 15 minutes is fine', () => {
     authenticate(docGetObject(), { ...opts, nowMs: DOC_NOW + 15 * 60_000 });
     authenticate(docGetObject(), { ...opts, nowMs: DOC_NOW - 15 * 60_000 });
-    const e = expectS3Error(() => authenticate(docGetObject(), { ...opts, nowMs: DOC_NOW + 15 * 60_000 + 1 }), 'RequestTimeTooSkewed');
+    const e = expectS3Error(
+      () => authenticate(docGetObject(), { ...opts, nowMs: DOC_NOW + 15 * 60_000 + 1 }),
+      'RequestTimeTooSkewed',
+    );
     expect(e.extra.MaxAllowedSkewMilliseconds).toBe('900000');
-    expectS3Error(() => authenticate(docGetObject(), { ...opts, nowMs: DOC_NOW - 16 * 60_000 }), 'RequestTimeTooSkewed');
+    expectS3Error(
+      () => authenticate(docGetObject(), { ...opts, nowMs: DOC_NOW - 16 * 60_000 }),
+      'RequestTimeTooSkewed',
+    );
   });
 
   it('a missing or malformed date is AccessDenied with AWS wording', () => {
@@ -347,7 +601,10 @@ describe('authenticate: rejections', () => {
     const e = expectS3Error(() => authenticate(noDate, opts), 'AccessDenied');
     expect(e.message).toBe('AWS authentication requires a valid Date or x-amz-date header');
     expectS3Error(() => authenticate(withHeaders({ 'x-amz-date': '20130524T000000' }), opts), 'AccessDenied');
-    expectS3Error(() => authenticate(withHeaders({ 'x-amz-date': '20130231T000000Z' }), opts), 'AccessDenied');
+    expectS3Error(
+      () => authenticate(withHeaders({ 'x-amz-date': '20130231T000000Z' }), opts),
+      'AccessDenied',
+    );
   });
 
   it('falls back to the Date header when x-amz-date is absent', () => {
@@ -356,7 +613,11 @@ describe('authenticate: rejections', () => {
       method: 'GET',
       rawPath: '/k',
       rawQuery: '',
-      headers: { host: 'h', date: 'Fri, 24 May 2013 00:00:00 GMT', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      headers: {
+        host: 'h',
+        date: 'Fri, 24 May 2013 00:00:00 GMT',
+        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      },
     };
     const creq = canonicalRequest({
       method: 'GET',
@@ -372,16 +633,29 @@ describe('authenticate: rejections', () => {
   });
 
   it('a scope in another region is AuthorizationHeaderMalformed with the expected region', () => {
-    const e = expectS3Error(() => authenticate(docGetObject(), { ...opts, region: 'eu-west-1' }), 'AuthorizationHeaderMalformed');
-    expect(e.message).toBe("The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'");
+    const e = expectS3Error(
+      () => authenticate(docGetObject(), { ...opts, region: 'eu-west-1' }),
+      'AuthorizationHeaderMalformed',
+    );
+    expect(e.message).toBe(
+      "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+    );
     expect(e.extra.Region).toBe('eu-west-1');
-    const q = expectS3Error(() => authenticate(docPresigned(), { ...opts, region: 'eu-west-1' }), 'AuthorizationQueryParametersError');
-    expect(q.message).toBe("Error parsing the X-Amz-Credential parameter; the region 'us-east-1' is wrong; expecting 'eu-west-1'");
+    const q = expectS3Error(
+      () => authenticate(docPresigned(), { ...opts, region: 'eu-west-1' }),
+      'AuthorizationQueryParametersError',
+    );
+    expect(q.message).toBe(
+      "Error parsing the X-Amz-Credential parameter; the region 'us-east-1' is wrong; expecting 'eu-west-1'",
+    );
   });
 
   it.each([
     ['no components', 'AWS4-HMAC-SHA256'],
-    ['missing Signature', 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host'],
+    [
+      'missing Signature',
+      'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=host',
+    ],
     ['duplicate component', `${docAuth('host', 'a'.repeat(64))}, Signature=${'a'.repeat(64)}`],
     ['unknown component', `${docAuth('host', 'a'.repeat(64))}, Foo=bar`],
     ['short credential', docAuth('host', 'a'.repeat(64)).replace('/us-east-1/s3', '/s3')],
@@ -399,17 +673,40 @@ describe('authenticate: rejections', () => {
 
   it('a credential date other than the request date is AuthorizationHeaderMalformed', () => {
     const e = expectS3Error(
-      () => authenticate(withHeaders({ authorization: docAuth('host', 'a'.repeat(64)).replace('20130524', '20130523') }), opts),
+      () =>
+        authenticate(
+          withHeaders({ authorization: docAuth('host', 'a'.repeat(64)).replace('20130524', '20130523') }),
+          opts,
+        ),
       'AuthorizationHeaderMalformed',
     );
     expect(e.message).toContain('Date is not the same as X-Amz-Date');
   });
 
   it('SigV2 and SigV4a are InvalidRequest (unsupported mechanism)', () => {
-    expectS3Error(() => authenticate(withHeaders({ authorization: 'AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=' }), opts), 'InvalidRequest');
-    expectS3Error(() => authenticate(withHeaders({ authorization: 'AWS4-ECDSA-P256-SHA256 Credential=x' }), opts), 'InvalidRequest');
     expectS3Error(
-      () => authenticate({ method: 'GET', rawPath: '/b/k', rawQuery: 'AWSAccessKeyId=A&Expires=1&Signature=x', headers: { host: 'h' } }, opts),
+      () =>
+        authenticate(
+          withHeaders({ authorization: 'AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg=' }),
+          opts,
+        ),
+      'InvalidRequest',
+    );
+    expectS3Error(
+      () => authenticate(withHeaders({ authorization: 'AWS4-ECDSA-P256-SHA256 Credential=x' }), opts),
+      'InvalidRequest',
+    );
+    expectS3Error(
+      () =>
+        authenticate(
+          {
+            method: 'GET',
+            rawPath: '/b/k',
+            rawQuery: 'AWSAccessKeyId=A&Expires=1&Signature=x',
+            headers: { host: 'h' },
+          },
+          opts,
+        ),
       'InvalidRequest',
     );
   });
@@ -419,16 +716,34 @@ describe('authenticate: rejections', () => {
     delete missing.headers['x-amz-content-sha256'];
     const e = expectS3Error(() => authenticate(missing, opts), 'InvalidRequest');
     expect(e.message).toBe('Missing required header for this request: x-amz-content-sha256');
-    expectS3Error(() => authenticate(withHeaders({ 'x-amz-content-sha256': 'abc' }), opts), 'InvalidArgument');
-    expectS3Error(() => authenticate(withHeaders({ 'x-amz-content-sha256': 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD' }), opts), 'NotImplemented');
+    expectS3Error(
+      () => authenticate(withHeaders({ 'x-amz-content-sha256': 'abc' }), opts),
+      'InvalidArgument',
+    );
+    expectS3Error(
+      () =>
+        authenticate(
+          withHeaders({ 'x-amz-content-sha256': 'STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD' }),
+          opts,
+        ),
+      'NotImplemented',
+    );
   });
 
   it('both header and query authentication is InvalidArgument', () => {
-    expectS3Error(() => authenticate({ ...docGetObject(), rawQuery: docPresigned().rawQuery }, opts), 'InvalidArgument');
+    expectS3Error(
+      () => authenticate({ ...docGetObject(), rawQuery: docPresigned().rawQuery }, opts),
+      'InvalidArgument',
+    );
   });
 
   it('anonymous requests are AccessDenied for now', () => {
-    const anon: AuthRequest = { method: 'GET', rawPath: '/b/k', rawQuery: 'versionId=1', headers: { host: 'h' } };
+    const anon: AuthRequest = {
+      method: 'GET',
+      rawPath: '/b/k',
+      rawQuery: 'versionId=1',
+      headers: { host: 'h' },
+    };
     expect(authType(anon)).toBe('anonymous');
     expectS3Error(() => authenticate(anon, opts), 'AccessDenied');
   });
@@ -436,11 +751,17 @@ describe('authenticate: rejections', () => {
   it('classifies auth types', () => {
     expect(authType(docGetObject())).toBe('header');
     expect(authType(docPresigned())).toBe('presigned');
-    expect(authType({ method: 'GET', rawPath: '/', rawQuery: 'Signature=a&AWSAccessKeyId=b', headers: {} })).toBe('unsupported');
+    expect(
+      authType({ method: 'GET', rawPath: '/', rawQuery: 'Signature=a&AWSAccessKeyId=b', headers: {} }),
+    ).toBe('unsupported');
   });
 
   const presignedWith = (replace: Record<string, string | undefined>): AuthRequest => {
-    const params = new Map(docPresigned().rawQuery.split('&').map((p) => p.split('=') as [string, string]));
+    const params = new Map(
+      docPresigned()
+        .rawQuery.split('&')
+        .map((p) => p.split('=') as [string, string]),
+    );
     for (const [k, v] of Object.entries(replace)) {
       if (v === undefined) params.delete(k);
       else params.set(k, v);
@@ -449,32 +770,61 @@ describe('authenticate: rejections', () => {
   };
 
   it.each([
-    ['missing X-Amz-Expires', { 'X-Amz-Expires': undefined }, 'Query-string authentication version 4 requires'],
-    ['missing X-Amz-SignedHeaders', { 'X-Amz-SignedHeaders': undefined }, 'Query-string authentication version 4 requires'],
+    [
+      'missing X-Amz-Expires',
+      { 'X-Amz-Expires': undefined },
+      'Query-string authentication version 4 requires',
+    ],
+    [
+      'missing X-Amz-SignedHeaders',
+      { 'X-Amz-SignedHeaders': undefined },
+      'Query-string authentication version 4 requires',
+    ],
     ['X-Amz-Expires 0', { 'X-Amz-Expires': '0' }, 'X-Amz-Expires must be non-negative'],
     ['X-Amz-Expires over a week', { 'X-Amz-Expires': '604801' }, 'X-Amz-Expires must be less than a week'],
     ['X-Amz-Expires not a number', { 'X-Amz-Expires': '1e3' }, 'X-Amz-Expires should be a number'],
     ['another algorithm', { 'X-Amz-Algorithm': 'AWS4-HMAC-SHA1' }, 'X-Amz-Algorithm only supports'],
     ['bad date', { 'X-Amz-Date': '2013-05-24' }, 'X-Amz-Date must be in the ISO8601 Long Format'],
-    ['bad credential', { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130524' }, 'Error parsing the X-Amz-Credential parameter'],
-    ['wrong service', { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fsqs%2Faws4_request' }, "incorrect service 'sqs'"],
+    [
+      'bad credential',
+      { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130524' },
+      'Error parsing the X-Amz-Credential parameter',
+    ],
+    [
+      'wrong service',
+      { 'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fsqs%2Faws4_request' },
+      "incorrect service 'sqs'",
+    ],
   ])('presigned with %s is AuthorizationQueryParametersError', (_name, replace, message) => {
-    const e = expectS3Error(() => authenticate(presignedWith(replace), opts), 'AuthorizationQueryParametersError');
+    const e = expectS3Error(
+      () => authenticate(presignedWith(replace), opts),
+      'AuthorizationQueryParametersError',
+    );
     expect(e.message).toContain(message);
   });
 
   it('presigned with a week of X-Amz-Expires is accepted at the limit', () => {
     // Signature will not match (we changed a signed parameter) — but parameter validation passes first.
-    expectS3Error(() => authenticate(presignedWith({ 'X-Amz-Expires': '604800' }), opts), 'SignatureDoesNotMatch');
+    expectS3Error(
+      () => authenticate(presignedWith({ 'X-Amz-Expires': '604800' }), opts),
+      'SignatureDoesNotMatch',
+    );
   });
 });
 
 describe('parsing helpers', () => {
   it('parses an Authorization header with or without spaces after commas', () => {
     const a = parseAuthorization(
-      'AWS4-HMAC-SHA256 Credential=AK/ID/20130524/us-east-1/s3/aws4_request,  SignedHeaders=host;x-amz-date ,Signature=' + 'A'.repeat(64),
+      'AWS4-HMAC-SHA256 Credential=AK/ID/20130524/us-east-1/s3/aws4_request,  SignedHeaders=host;x-amz-date ,Signature=' +
+        'A'.repeat(64),
     );
-    expect(a.credential).toEqual({ accessKeyId: 'AK/ID', date: '20130524', region: 'us-east-1', service: 's3', scope: '20130524/us-east-1/s3/aws4_request' });
+    expect(a.credential).toEqual({
+      accessKeyId: 'AK/ID',
+      date: '20130524',
+      region: 'us-east-1',
+      service: 's3',
+      scope: '20130524/us-east-1/s3/aws4_request',
+    });
     expect(a.signedHeaders).toEqual(['host', 'x-amz-date']);
     expect(a.signature).toBe('a'.repeat(64));
   });
@@ -499,7 +849,8 @@ describe('parsing helpers', () => {
 // (S3 signing: uriEscapePath false, x-amz-content-sha256 always) and URLs from the presigner.
 // ---------------------------------------------------------------------------
 const SDK_CREDS: Credentials = { accessKeyId: 'STRATAEXAMPLEKEY', secretAccessKey: 'strata/secret+key==' };
-const sdkLookup = (id: string): Credentials | undefined => (id === SDK_CREDS.accessKeyId ? SDK_CREDS : undefined);
+const sdkLookup = (id: string): Credentials | undefined =>
+  id === SDK_CREDS.accessKeyId ? SDK_CREDS : undefined;
 const HOSTILE_KEYS = [
   'plain.txt',
   'with space',
@@ -518,7 +869,8 @@ const HOSTILE_KEYS = [
 
 /** Smithy's query-string builder, as the node HTTP handler serializes `request.query` on the wire. */
 function buildQuery(query: HttpRequest['query']): string {
-  const enc = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const enc = (s: string): string =>
+    encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   const parts: string[] = [];
   for (const key of Object.keys(query).sort()) {
     const v = query[key];
@@ -562,37 +914,76 @@ async function sendAndCapture(send: (client: S3Client) => Promise<unknown>): Pro
   return toAuthRequest(req);
 }
 
-const sdkOpts = (): { lookup: typeof sdkLookup; region: string; nowMs: number } => ({ lookup: sdkLookup, region: 'us-east-1', nowMs: Date.now() });
+const sdkOpts = (): { lookup: typeof sdkLookup; region: string; nowMs: number } => ({
+  lookup: sdkLookup,
+  region: 'us-east-1',
+  nowMs: Date.now(),
+});
 
 describe('authenticate: requests signed by @aws-sdk/client-s3', () => {
   it.each(HOSTILE_KEYS)('GetObject %j verifies; tampering fails', async (key) => {
-    const req = await sendAndCapture((c) => c.send(new GetObjectCommand({ Bucket: 'bkt', Key: key, Range: 'bytes=0-9', VersionId: 'v 1+2' })));
+    const req = await sendAndCapture((c) =>
+      c.send(new GetObjectCommand({ Bucket: 'bkt', Key: key, Range: 'bytes=0-9', VersionId: 'v 1+2' })),
+    );
     const r = authenticate(req, sdkOpts());
     expect(r.accessKeyId).toBe(SDK_CREDS.accessKeyId);
-    expectS3Error(() => authenticate({ ...req, rawPath: `${req.rawPath}x` }, sdkOpts()), 'SignatureDoesNotMatch');
-    expectS3Error(() => authenticate({ ...req, headers: { ...req.headers, range: 'bytes=0-8' } }, sdkOpts()), 'SignatureDoesNotMatch');
+    expectS3Error(
+      () => authenticate({ ...req, rawPath: `${req.rawPath}x` }, sdkOpts()),
+      'SignatureDoesNotMatch',
+    );
+    expectS3Error(
+      () => authenticate({ ...req, headers: { ...req.headers, range: 'bytes=0-8' } }, sdkOpts()),
+      'SignatureDoesNotMatch',
+    );
   });
 
-  it.each(HOSTILE_KEYS)('PutObject %j with a buffer body verifies with a signed SHA-256 or unsigned payload', async (key) => {
-    const req = await sendAndCapture((c) => c.send(new PutObjectCommand({ Bucket: 'bkt', Key: key, Body: Buffer.from('hello'), Metadata: { 'x-y': ' a  b ' } })));
-    const r = authenticate(req, sdkOpts());
-    expect(['sha256', 'unsigned']).toContain(r.payload.kind);
-  });
+  it.each(HOSTILE_KEYS)(
+    'PutObject %j with a buffer body verifies with a signed SHA-256 or unsigned payload',
+    async (key) => {
+      const req = await sendAndCapture((c) =>
+        c.send(
+          new PutObjectCommand({
+            Bucket: 'bkt',
+            Key: key,
+            Body: Buffer.from('hello'),
+            Metadata: { 'x-y': ' a  b ' },
+          }),
+        ),
+      );
+      const r = authenticate(req, sdkOpts());
+      expect(['sha256', 'unsigned']).toContain(r.payload.kind);
+    },
+  );
 
   it.each(HOSTILE_KEYS)('ListObjectsV2 with prefix %j verifies (query encoding)', async (key) => {
-    const req = await sendAndCapture((c) => c.send(new ListObjectsV2Command({ Bucket: 'bkt', Prefix: key, Delimiter: '/', StartAfter: `${key}+` })));
+    const req = await sendAndCapture((c) =>
+      c.send(new ListObjectsV2Command({ Bucket: 'bkt', Prefix: key, Delimiter: '/', StartAfter: `${key}+` })),
+    );
     authenticate(req, sdkOpts());
-    expectS3Error(() => authenticate({ ...req, rawQuery: `${req.rawQuery}&max-keys=1` }, sdkOpts()), 'SignatureDoesNotMatch');
+    expectS3Error(
+      () => authenticate({ ...req, rawQuery: `${req.rawQuery}&max-keys=1` }, sdkOpts()),
+      'SignatureDoesNotMatch',
+    );
   });
 
   it('HeadObject from the wrong region is rejected with the expected region', async () => {
     const req = await sendAndCapture((c) => c.send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'k' })));
-    const e = expectS3Error(() => authenticate(req, { ...sdkOpts(), region: 'eu-central-1' }), 'AuthorizationHeaderMalformed');
+    const e = expectS3Error(
+      () => authenticate(req, { ...sdkOpts(), region: 'eu-central-1' }),
+      'AuthorizationHeaderMalformed',
+    );
     expect(e.extra.Region).toBe('eu-central-1');
   });
 
   it('a request signed by @smithy/signature-v4 directly (S3 settings) verifies, including // and %2F keys', async () => {
-    const signer = new SignatureV4({ service: 's3', region: 'us-east-1', credentials: SDK_CREDS, sha256: Sha256, uriEscapePath: false, applyChecksum: true });
+    const signer = new SignatureV4({
+      service: 's3',
+      region: 'us-east-1',
+      credentials: SDK_CREDS,
+      sha256: Sha256,
+      uriEscapePath: false,
+      applyChecksum: true,
+    });
     for (const path of ['/bkt//a%2Fb/%F0%9F%98%80', '/bkt/%2F%2F', '/bkt/a%20b%2Bc']) {
       const request = new HttpRequest({
         method: 'PUT',
@@ -600,7 +991,11 @@ describe('authenticate: requests signed by @aws-sdk/client-s3', () => {
         port: 9000,
         path,
         query: { partNumber: '1', uploadId: 'a b/c+d' },
-        headers: { host: 'localhost:9000', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-meta-a': 'x   y' },
+        headers: {
+          host: 'localhost:9000',
+          'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+          'x-amz-meta-a': 'x   y',
+        },
       });
       const signed = (await signer.sign(request)) as HttpRequest;
       const r = authenticate(toAuthRequest(signed), sdkOpts());
@@ -610,21 +1005,35 @@ describe('authenticate: requests signed by @aws-sdk/client-s3', () => {
 });
 
 describe('authenticate: URLs from @aws-sdk/s3-request-presigner', () => {
-  const presign = async (command: GetObjectCommand | PutObjectCommand, expiresIn = 3600): Promise<AuthRequest> => {
+  const presign = async (
+    command: GetObjectCommand | PutObjectCommand,
+    expiresIn = 3600,
+  ): Promise<AuthRequest> => {
     const { client } = capturingClient();
     const url = await getSignedUrl(client, command, { expiresIn });
     const rest = url.slice(url.indexOf('/', 'http://'.length));
     const q = rest.indexOf('?');
-    return { method: command instanceof PutObjectCommand ? 'PUT' : 'GET', rawPath: rest.slice(0, q), rawQuery: rest.slice(q + 1), headers: { host: '127.0.0.1:9000' } };
+    return {
+      method: command instanceof PutObjectCommand ? 'PUT' : 'GET',
+      rawPath: rest.slice(0, q),
+      rawQuery: rest.slice(q + 1),
+      headers: { host: '127.0.0.1:9000' },
+    };
   };
 
   it.each(HOSTILE_KEYS)('presigned GetObject %j verifies; tampering fails', async (key) => {
     const req = await presign(new GetObjectCommand({ Bucket: 'bkt', Key: key }));
     const r = authenticate(req, sdkOpts());
     expect(r).toEqual({ accessKeyId: SDK_CREDS.accessKeyId, payload: { kind: 'unsigned' }, presigned: true });
-    expectS3Error(() => authenticate({ ...req, rawPath: req.rawPath.replace('/bkt/', '/bkt2/') }, sdkOpts()), 'SignatureDoesNotMatch');
+    expectS3Error(
+      () => authenticate({ ...req, rawPath: req.rawPath.replace('/bkt/', '/bkt2/') }, sdkOpts()),
+      'SignatureDoesNotMatch',
+    );
     expectS3Error(() => authenticate({ ...req, method: 'DELETE' }, sdkOpts()), 'SignatureDoesNotMatch');
-    expectS3Error(() => authenticate({ ...req, headers: { host: 'evil:9000' } }, sdkOpts()), 'SignatureDoesNotMatch');
+    expectS3Error(
+      () => authenticate({ ...req, headers: { host: 'evil:9000' } }, sdkOpts()),
+      'SignatureDoesNotMatch',
+    );
   });
 
   it('presigned PutObject verifies and expires', async () => {

@@ -1,15 +1,15 @@
 import { S3Error } from '../s3-errors.js';
 import { authType } from './auth-type.js';
 import {
-  type QueryParam,
   canonicalHeaders,
   canonicalQuery,
   canonicalRequest,
   canonicalUri,
   parseQuery,
+  type QueryParam,
 } from './canonical-request.js';
 import { SigningKeyCache } from './signing-key.js';
-import { SIGV4_ALGORITHM, hmacHex, signaturesEqual, stringToSign } from './string-to-sign.js';
+import { hmacHex, SIGV4_ALGORITHM, signaturesEqual, stringToSign } from './string-to-sign.js';
 import type { AuthRequest, AuthResult, CredentialLookup, PayloadMode } from './types.js';
 
 export interface AuthenticateOptions {
@@ -80,7 +80,8 @@ export interface ParsedAuthorization {
 }
 
 const MALFORMED = 'The authorization header is malformed;';
-const CREDENTIAL_FORM = 'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".';
+const CREDENTIAL_FORM =
+  'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".';
 const SIGNATURE_RE = /^[0-9a-fA-F]{64}$/;
 const HEADER_NAME_RE = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const AMZ_DATE_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -155,13 +156,17 @@ export function parseAmzDate(value: string): number {
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
   const check = new Date(ms);
   // Reject rolled-over values such as 20130231 or 246000.
-  if (check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1 || h > 23 || mi > 59 || s > 59) return Number.NaN;
+  if (check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1 || h > 23 || mi > 59 || s > 59)
+    return Number.NaN;
   return ms;
 }
 
 /** Formats epoch ms as ISO 8601 basic (20130524T000000Z). */
 export function formatAmzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function authenticateHeader(req: AuthRequest, opts: AuthenticateOptions): AuthResult {
@@ -191,10 +196,13 @@ function authenticateHeader(req: AuthRequest, opts: AuthenticateOptions): AuthRe
     requestMs = parseAmzDate(amzDateHeader);
   } else {
     const date = singleHeader(req, 'date');
-    requestMs = date === undefined ? Number.NaN : AMZ_DATE_RE.test(date) ? parseAmzDate(date) : Date.parse(date);
+    requestMs =
+      date === undefined ? Number.NaN : AMZ_DATE_RE.test(date) ? parseAmzDate(date) : Date.parse(date);
   }
   if (!Number.isFinite(requestMs)) {
-    throw new S3Error('AccessDenied', { message: 'AWS authentication requires a valid Date or x-amz-date header' });
+    throw new S3Error('AccessDenied', {
+      message: 'AWS authentication requires a valid Date or x-amz-date header',
+    });
   }
   const amzDate = amzDateHeader ?? formatAmzDate(requestMs);
   checkSkew(requestMs, opts.nowMs);
@@ -248,7 +256,7 @@ function authenticatePresigned(req: AuthRequest, opts: AuthenticateOptions): Aut
   if (algorithm !== SIGV4_ALGORITHM) throw queryError('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
   const requestMs = parseAmzDate(date);
   if (!Number.isFinite(requestMs)) {
-    throw queryError('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+    throw queryError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   }
   if (!/^\d{1,10}$/.test(expires)) throw queryError('X-Amz-Expires should be a number');
   const expiresSeconds = Number(expires);
@@ -262,7 +270,9 @@ function authenticatePresigned(req: AuthRequest, opts: AuthenticateOptions): Aut
   if (!names) throw queryError('SignedHeaders is not valid; it must be a ;-separated list containing host.');
   if (!SIGNATURE_RE.test(signature)) throw queryError('X-Amz-Signature is not valid.');
   if (date.slice(0, 8) !== cred.date) {
-    throw queryError('Error parsing the X-Amz-Credential parameter; Invalid credential date. Date is not the same as X-Amz-Date.');
+    throw queryError(
+      'Error parsing the X-Amz-Credential parameter; Invalid credential date. Date is not the same as X-Amz-Date.',
+    );
   }
   checkScope(cred, opts.region, 'query');
 
@@ -285,7 +295,8 @@ function authenticatePresigned(req: AuthRequest, opts: AuthenticateOptions): Aut
   if (!creds) throw new S3Error('InvalidAccessKeyId', { extra: { AWSAccessKeyId: cred.accessKeyId } });
 
   const contentSha256 = singleHeader(req, 'x-amz-content-sha256');
-  const payloadMode = contentSha256 === undefined ? ({ kind: 'unsigned' } as const) : parsePayloadMode(contentSha256);
+  const payloadMode =
+    contentSha256 === undefined ? ({ kind: 'unsigned' } as const) : parsePayloadMode(contentSha256);
   const creq = canonicalRequest({
     method: req.method,
     canonicalUri: canonicalUri(req.rawPath),
@@ -337,19 +348,44 @@ export function parsePayloadMode(value: string): ParsedPayload {
   });
 }
 
-function toPayload(p: ParsedPayload, signature: string, key: Uint8Array, amzDate: string, scope: string): PayloadMode {
+function toPayload(
+  p: ParsedPayload,
+  signature: string,
+  key: Uint8Array,
+  amzDate: string,
+  scope: string,
+): PayloadMode {
   if (p.kind !== 'streaming-signed') return p;
-  return { kind: 'streaming-signed', seedSignature: signature, signingKey: key, amzDate, scope, trailer: p.trailer };
+  return {
+    kind: 'streaming-signed',
+    seedSignature: signature,
+    signingKey: key,
+    amzDate,
+    scope,
+    trailer: p.trailer,
+  };
 }
 
-function verify(key: Uint8Array, amzDate: string, scope: string, creq: string, provided: string, accessKeyId: string): void {
+function verify(
+  key: Uint8Array,
+  amzDate: string,
+  scope: string,
+  creq: string,
+  provided: string,
+  accessKeyId: string,
+): void {
   const sts = stringToSign(amzDate, scope, creq);
   const expected = hmacHex(key, sts);
   if (!signaturesEqual(expected, provided)) {
     // AWS returns the string to sign and canonical request to help clients debug; both
     // are derived from what the client sent, never from the secret.
     throw new S3Error('SignatureDoesNotMatch', {
-      extra: { AWSAccessKeyId: accessKeyId, StringToSign: sts, SignatureProvided: provided, CanonicalRequest: creq },
+      extra: {
+        AWSAccessKeyId: accessKeyId,
+        StringToSign: sts,
+        SignatureProvided: provided,
+        CanonicalRequest: creq,
+      },
       cause: new Error('signature mismatch'),
     });
   }

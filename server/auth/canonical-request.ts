@@ -99,7 +99,11 @@ export function canonicalHeaders(headers: IncomingHttpHeaders, signedHeaders: re
   for (const name of signedHeaders) {
     const raw = headers[name];
     const value =
-      raw === undefined ? '' : Array.isArray(raw) ? raw.map(canonicalHeaderValue).join(',') : canonicalHeaderValue(raw);
+      raw === undefined
+        ? ''
+        : Array.isArray(raw)
+          ? raw.map(canonicalHeaderValue).join(',')
+          : canonicalHeaderValue(raw);
     out += `${name}:${value}\n`;
   }
   return out;

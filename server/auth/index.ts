@@ -1,5 +1,12 @@
-export * from './types.js';
-export { authenticate, type AuthenticateOptions, parsePayloadMode } from './authenticate.js';
-export { authType, type AuthType } from './auth-type.js';
+export { type AuthType, authType } from './auth-type.js';
+export { type AuthenticateOptions, authenticate, parsePayloadMode } from './authenticate.js';
 export { SigningKeyCache, signingKey } from './signing-key.js';
-export { chunkStringToSign, trailerStringToSign, hmacHex, sha256Hex, signaturesEqual, EMPTY_SHA256_HEX } from './string-to-sign.js';
+export {
+  chunkStringToSign,
+  EMPTY_SHA256_HEX,
+  hmacHex,
+  sha256Hex,
+  signaturesEqual,
+  trailerStringToSign,
+} from './string-to-sign.js';
+export * from './types.js';

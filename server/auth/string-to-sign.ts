@@ -18,7 +18,12 @@ export function stringToSign(amzDate: string, scope: string, canonicalRequest: s
  * String to sign for one aws-chunked chunk, chained on the previous signature.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming.html
  */
-export function chunkStringToSign(amzDate: string, scope: string, previousSignature: string, chunkSha256Hex: string): string {
+export function chunkStringToSign(
+  amzDate: string,
+  scope: string,
+  previousSignature: string,
+  chunkSha256Hex: string,
+): string {
   return `AWS4-HMAC-SHA256-PAYLOAD\n${amzDate}\n${scope}\n${previousSignature}\n${EMPTY_SHA256_HEX}\n${chunkSha256Hex}`;
 }
 
@@ -28,7 +33,12 @@ export function chunkStringToSign(amzDate: string, scope: string, previousSignat
  * trailer lines (see `canonicalTrailer` in the chunked decoder).
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
  */
-export function trailerStringToSign(amzDate: string, scope: string, previousSignature: string, trailerSha256Hex: string): string {
+export function trailerStringToSign(
+  amzDate: string,
+  scope: string,
+  previousSignature: string,
+  trailerSha256Hex: string,
+): string {
   return `AWS4-HMAC-SHA256-TRAILER\n${amzDate}\n${scope}\n${previousSignature}\n${trailerSha256Hex}`;
 }
 

@@ -1,6 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { chunkStringToSign, hmacHex, sha256Hex, signaturesEqual, trailerStringToSign } from '../auth/string-to-sign.js';
+import {
+  chunkStringToSign,
+  hmacHex,
+  sha256Hex,
+  signaturesEqual,
+  trailerStringToSign,
+} from '../auth/string-to-sign.js';
 import { S3Error } from '../s3-errors.js';
 
 /** Longest chunk header line (`<hex>;chunk-signature=<64 hex>`) accepted, CRLF excluded. */
@@ -121,13 +127,26 @@ export class AwsChunkedDecoder extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.state === State.Done) return done();
-    // The JS SDK ends a trailer-less body right after "0\r\n".
-    if (this.state === State.Trailer && this.lineLength === 0 && this.trailerBytes === 0 && this.declared.size === 0) {
-      this.state = State.Done;
-      return done();
+    if (this.state === State.Done) {
+      done();
+      return;
     }
-    done(new S3Error('IncompleteBody', { cause: new Error(`aws-chunked body ended early (state ${this.state})`) }));
+    // The JS SDK ends a trailer-less body right after "0\r\n".
+    if (
+      this.state === State.Trailer &&
+      this.lineLength === 0 &&
+      this.trailerBytes === 0 &&
+      this.declared.size === 0
+    ) {
+      this.state = State.Done;
+      done();
+      return;
+    }
+    done(
+      new S3Error('IncompleteBody', {
+        cause: new Error(`aws-chunked body ended early (state ${this.state})`),
+      }),
+    );
   }
 
   private consume(buf: Buffer): void {
@@ -183,7 +202,9 @@ export class AwsChunkedDecoder extends Transform {
     if (n === 0) return;
     const limit = this.state === State.ChunkHeader ? MAX_CHUNK_HEADER_BYTES + 1 : MAX_TRAILER_BYTES;
     if (this.lineLength + n > limit) {
-      throw this.state === State.ChunkHeader ? malformed('chunk header line too long') : malformedTrailer('trailer too long');
+      throw this.state === State.ChunkHeader
+        ? malformed('chunk header line too long')
+        : malformedTrailer('trailer too long');
     }
     if (this.state === State.Trailer) {
       this.trailerBytes += n;
@@ -225,9 +246,14 @@ export class AwsChunkedDecoder extends Transform {
 
   private verifyChunk(dataSha256Hex: string): void {
     const s = this.signing as ChunkSigning;
-    const expected = hmacHex(s.signingKey, chunkStringToSign(s.amzDate, s.scope, this.previousSignature, dataSha256Hex));
+    const expected = hmacHex(
+      s.signingKey,
+      chunkStringToSign(s.amzDate, s.scope, this.previousSignature, dataSha256Hex),
+    );
     if (!signaturesEqual(expected, this.chunkSignature)) {
-      throw new S3Error('SignatureDoesNotMatch', { cause: new Error('aws-chunked chunk signature mismatch') });
+      throw new S3Error('SignatureDoesNotMatch', {
+        cause: new Error('aws-chunked chunk signature mismatch'),
+      });
     }
     this.previousSignature = this.chunkSignature;
     this.chunkHash = undefined;
@@ -251,7 +277,10 @@ export class AwsChunkedDecoder extends Transform {
       return;
     }
     if (this.trailerSignature !== undefined) throw malformedTrailer('trailer after x-amz-trailer-signature');
-    if (!this.declared.has(name)) throw malformedTrailer(`trailer ${JSON.stringify(name.slice(0, 64))} was not declared in x-amz-trailer`);
+    if (!this.declared.has(name))
+      throw malformedTrailer(
+        `trailer ${JSON.stringify(name.slice(0, 64))} was not declared in x-amz-trailer`,
+      );
     if (this.trailerMap.has(name)) throw malformedTrailer(`trailer ${name} repeated`);
     this.trailerMap.set(name, value);
   }
@@ -265,10 +294,17 @@ export class AwsChunkedDecoder extends Transform {
       const s = this.signing;
       const expected = hmacHex(
         s.signingKey,
-        trailerStringToSign(s.amzDate, s.scope, this.previousSignature, sha256Hex(canonicalTrailer(this.trailerMap))),
+        trailerStringToSign(
+          s.amzDate,
+          s.scope,
+          this.previousSignature,
+          sha256Hex(canonicalTrailer(this.trailerMap)),
+        ),
       );
       if (!signaturesEqual(expected, this.trailerSignature)) {
-        throw new S3Error('SignatureDoesNotMatch', { cause: new Error('aws-chunked trailer signature mismatch') });
+        throw new S3Error('SignatureDoesNotMatch', {
+          cause: new Error('aws-chunked trailer signature mismatch'),
+        });
       }
     } else if (this.trailerSignature !== undefined) {
       throw malformedTrailer('x-amz-trailer-signature without trailers');

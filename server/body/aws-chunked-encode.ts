@@ -32,7 +32,8 @@ export function awsChunkedEncode(chunks: readonly Uint8Array[], opts: AwsChunked
       header += `;chunk-signature=${previous}`;
     }
     parts.push(Buffer.from(`${header}\r\n`, 'latin1'));
-    if (data.length > 0) parts.push(Buffer.from(data.buffer, data.byteOffset, data.length), Buffer.from('\r\n'));
+    if (data.length > 0)
+      parts.push(Buffer.from(data.buffer, data.byteOffset, data.length), Buffer.from('\r\n'));
   };
   for (const c of chunks) if (c.length > 0) frame(c);
   frame(new Uint8Array(0));

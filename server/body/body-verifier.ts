@@ -1,5 +1,10 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { type Checksum, type FlexibleChecksumAlgorithm, CHECKSUM_HEADERS, createChecksum } from '../checksums/index.js';
+import {
+  CHECKSUM_HEADERS,
+  type Checksum,
+  createChecksum,
+  type FlexibleChecksumAlgorithm,
+} from '../checksums/index.js';
 import { S3Error } from '../s3-errors.js';
 
 /** What the body must match, all optional. */
@@ -103,7 +108,11 @@ export class BodyVerifier extends Transform {
     this.count += chunk.length;
     const declared = this.opts.declaredSizeBytes;
     if (declared >= 0 && this.count > declared) {
-      done(new S3Error('IncompleteBody', { cause: new Error(`body longer than the declared ${declared} bytes`) }));
+      done(
+        new S3Error('IncompleteBody', {
+          cause: new Error(`body longer than the declared ${declared} bytes`),
+        }),
+      );
       return;
     }
     this.md5?.update(chunk);
@@ -116,25 +125,35 @@ export class BodyVerifier extends Transform {
     try {
       const declared = this.opts.declaredSizeBytes;
       if (declared >= 0 && this.count !== declared) {
-        throw new S3Error('IncompleteBody', { cause: new Error(`body has ${this.count} of the declared ${declared} bytes`) });
+        throw new S3Error('IncompleteBody', {
+          cause: new Error(`body has ${this.count} of the declared ${declared} bytes`),
+        });
       }
       const sha256 = this.sha256 ? Buffer.from(this.sha256.digest()) : undefined;
       if (sha256 && this.opts.sha256Hex !== undefined && sha256.toString('hex') !== this.opts.sha256Hex) {
         throw new S3Error('XAmzContentSHA256Mismatch', {
-          extra: { ClientComputedContentSHA256: this.opts.sha256Hex, S3ComputedContentSHA256: sha256.toString('hex') },
+          extra: {
+            ClientComputedContentSHA256: this.opts.sha256Hex,
+            S3ComputedContentSHA256: sha256.toString('hex'),
+          },
         });
       }
       const md5 = this.md5 ? Buffer.from(this.md5.digest()) : undefined;
       if (md5 && this.opts.contentMd5 && !md5.equals(this.opts.contentMd5)) {
         throw new S3Error('BadDigest', {
-          extra: { ExpectedDigest: Buffer.from(this.opts.contentMd5).toString('base64'), CalculatedDigest: md5.toString('base64') },
+          extra: {
+            ExpectedDigest: Buffer.from(this.opts.contentMd5).toString('base64'),
+            CalculatedDigest: md5.toString('base64'),
+          },
         });
       }
       const checksums: Record<string, string> = {};
       const alg = this.opts.checksumAlgorithm;
       if (alg !== undefined && this.checksum) {
         const header = CHECKSUM_HEADERS[alg];
-        const actual = (this.checksum === this.sha256 ? (sha256 as Buffer) : Buffer.from(this.checksum.digest())).toString('base64');
+        const actual = (
+          this.checksum === this.sha256 ? (sha256 as Buffer) : Buffer.from(this.checksum.digest())
+        ).toString('base64');
         const expected = this.opts.expectedChecksum();
         if (expected !== undefined && expected !== actual) {
           throw new S3Error('BadDigest', {

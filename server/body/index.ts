@@ -1,5 +1,3 @@
-export { readBody, type RequestBody } from './read-body.js';
-export { type BodyDigests, BodyVerifier, type BodyVerifierOptions } from './body-verifier.js';
 export {
   AwsChunkedDecoder,
   type AwsChunkedDecoderOptions,
@@ -9,4 +7,6 @@ export {
   MAX_CHUNK_HEADER_BYTES,
   MAX_TRAILER_BYTES,
 } from './aws-chunked-decoder.js';
-export { awsChunkedEncode, type AwsChunkedEncodeOptions } from './aws-chunked-encode.js';
+export { type AwsChunkedEncodeOptions, awsChunkedEncode } from './aws-chunked-encode.js';
+export { type BodyDigests, BodyVerifier, type BodyVerifierOptions } from './body-verifier.js';
+export { type RequestBody, readBody } from './read-body.js';

@@ -2,22 +2,32 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { S3Client, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { HttpResponse, type HttpRequest } from '@smithy/protocol-http';
+import { PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { type HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import { describe, expect, it } from 'vitest';
 import { authenticate } from '../auth/authenticate.js';
-import { canonicalHeaders, canonicalQuery, canonicalRequest, canonicalUri, parseQuery } from '../auth/canonical-request.js';
+import {
+  canonicalHeaders,
+  canonicalQuery,
+  canonicalRequest,
+  canonicalUri,
+  parseQuery,
+} from '../auth/canonical-request.js';
 import { signingKey } from '../auth/signing-key.js';
 import { hmacHex, stringToSign } from '../auth/string-to-sign.js';
 import type { AuthRequest, AuthResult, Credentials } from '../auth/types.js';
-import { type FlexibleChecksumAlgorithm, checksumOf } from '../checksums/index.js';
+import { checksumOf, type FlexibleChecksumAlgorithm } from '../checksums/index.js';
 import { isS3Error } from '../s3-errors.js';
 import { awsChunkedEncode } from './aws-chunked-encode.js';
 import type { BodyDigests } from './body-verifier.js';
 import { readBody } from './read-body.js';
 
 const UNSIGNED: AuthResult = { accessKeyId: 'AK', payload: { kind: 'unsigned' }, presigned: false };
-const UNSIGNED_TRAILER: AuthResult = { accessKeyId: 'AK', payload: { kind: 'streaming-unsigned-trailer' }, presigned: false };
+const UNSIGNED_TRAILER: AuthResult = {
+  accessKeyId: 'AK',
+  payload: { kind: 'streaming-unsigned-trailer' },
+  presigned: false,
+};
 const md5Hex = (b: Uint8Array): string => createHash('md5').update(b).digest('hex');
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
 
@@ -34,7 +44,11 @@ function split(body: Buffer, pieceBytes: number): Buffer[] {
   return out;
 }
 
-async function run(body: Buffer | Buffer[], headers: IncomingHttpHeaders, auth: AuthResult = UNSIGNED): Promise<Outcome> {
+async function run(
+  body: Buffer | Buffer[],
+  headers: IncomingHttpHeaders,
+  auth: AuthResult = UNSIGNED,
+): Promise<Outcome> {
   const raw = Readable.from(Array.isArray(body) ? body : [body]);
   const rb = readBody(raw, headers, auth);
   const parts: Buffer[] = [];
@@ -96,7 +110,11 @@ describe('readBody: plain bodies', () => {
     const sha = createHash('sha256').update(body).digest('hex');
     const auth: AuthResult = { ...UNSIGNED, payload: { kind: 'sha256', sha256Hex: sha } };
     expect((await run(body, { 'content-length': String(body.length) }, auth)).error).toBeUndefined();
-    const bad = await run(Buffer.from('Welcome to Amazon S3!'), { 'content-length': String(body.length) }, auth);
+    const bad = await run(
+      Buffer.from('Welcome to Amazon S3!'),
+      { 'content-length': String(body.length) },
+      auth,
+    );
     expect(bad.error?.code).toBe('XAmzContentSHA256Mismatch');
   });
 
@@ -108,9 +126,15 @@ describe('readBody: plain bodies', () => {
     expect(bad.error?.code).toBe('BadDigest');
     expect(bad.error?.message).toBe('The Content-MD5 you specified did not match what we received.');
     const raw = Readable.from([body]);
-    expect(syncError(() => readBody(raw, { 'content-md5': 'not base64!' }, UNSIGNED)).code).toBe('InvalidDigest');
-    expect(syncError(() => readBody(raw, { 'content-md5': b64(randomBytes(15)) }, UNSIGNED)).code).toBe('InvalidDigest');
-    expect(syncError(() => readBody(raw, { 'content-md5': `${good.slice(0, -2)}` }, UNSIGNED)).code).toBe('InvalidDigest');
+    expect(syncError(() => readBody(raw, { 'content-md5': 'not base64!' }, UNSIGNED)).code).toBe(
+      'InvalidDigest',
+    );
+    expect(syncError(() => readBody(raw, { 'content-md5': b64(randomBytes(15)) }, UNSIGNED)).code).toBe(
+      'InvalidDigest',
+    );
+    expect(syncError(() => readBody(raw, { 'content-md5': `${good.slice(0, -2)}` }, UNSIGNED)).code).toBe(
+      'InvalidDigest',
+    );
   });
 });
 
@@ -171,12 +195,17 @@ describe('readBody: flexible checksum headers', () => {
   it('two checksum headers, an unknown or conflicting algorithm are InvalidRequest', () => {
     const raw = Readable.from([]);
     const crc = b64(Buffer.alloc(4));
-    expect(syncError(() => readBody(raw, { 'x-amz-checksum-crc32': crc, 'x-amz-checksum-crc32c': crc }, UNSIGNED)).message).toBe(
-      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
-    );
-    expect(syncError(() => readBody(raw, { 'x-amz-sdk-checksum-algorithm': 'md5' }, UNSIGNED)).code).toBe('InvalidRequest');
     expect(
-      syncError(() => readBody(raw, { 'x-amz-sdk-checksum-algorithm': 'SHA1', 'x-amz-checksum-crc32': crc }, UNSIGNED)).code,
+      syncError(() => readBody(raw, { 'x-amz-checksum-crc32': crc, 'x-amz-checksum-crc32c': crc }, UNSIGNED))
+        .message,
+    ).toBe('Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+    expect(syncError(() => readBody(raw, { 'x-amz-sdk-checksum-algorithm': 'md5' }, UNSIGNED)).code).toBe(
+      'InvalidRequest',
+    );
+    expect(
+      syncError(() =>
+        readBody(raw, { 'x-amz-sdk-checksum-algorithm': 'SHA1', 'x-amz-checksum-crc32': crc }, UNSIGNED),
+      ).code,
     ).toBe('InvalidRequest');
   });
 });
@@ -194,18 +223,30 @@ const SDK_HEADERS: IncomingHttpHeaders = {
 const SDK_BODY = 'b\r\nhello world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n';
 
 describe('readBody: aws-chunked, unsigned with trailer (stock SDK uploads)', () => {
-  it.each([1, 3, 1000])('decodes and verifies the byte-exact SDK body (pieces of %i bytes)', async (piece) => {
-    const r = await run(split(Buffer.from(SDK_BODY), piece), SDK_HEADERS, UNSIGNED_TRAILER);
-    expect(r.error).toBeUndefined();
-    expect(r.data.toString()).toBe('hello world');
-    expect(r.digests).toEqual({ md5Hex: md5Hex(Buffer.from('hello world')), checksums: { 'x-amz-checksum-crc32': 'DUoRhQ==' } });
-  });
+  it.each([1, 3, 1000])(
+    'decodes and verifies the byte-exact SDK body (pieces of %i bytes)',
+    async (piece) => {
+      const r = await run(split(Buffer.from(SDK_BODY), piece), SDK_HEADERS, UNSIGNED_TRAILER);
+      expect(r.error).toBeUndefined();
+      expect(r.data.toString()).toBe('hello world');
+      expect(r.digests).toEqual({
+        md5Hex: md5Hex(Buffer.from('hello world')),
+        checksums: { 'x-amz-checksum-crc32': 'DUoRhQ==' },
+      });
+    },
+  );
 
   it('a tampered byte or trailer value is BadDigest', async () => {
     const data = await run(Buffer.from(SDK_BODY.replace('hello', 'jello')), SDK_HEADERS, UNSIGNED_TRAILER);
     expect(data.error?.code).toBe('BadDigest');
-    expect(data.error?.message).toBe('The x-amz-checksum-crc32 you specified did not match the calculated checksum.');
-    const trailer = await run(Buffer.from(SDK_BODY.replace('DUoRhQ==', 'DUoRhA==')), SDK_HEADERS, UNSIGNED_TRAILER);
+    expect(data.error?.message).toBe(
+      'The x-amz-checksum-crc32 you specified did not match the calculated checksum.',
+    );
+    const trailer = await run(
+      Buffer.from(SDK_BODY.replace('DUoRhQ==', 'DUoRhA==')),
+      SDK_HEADERS,
+      UNSIGNED_TRAILER,
+    );
     expect(trailer.error?.code).toBe('BadDigest');
   });
 
@@ -222,9 +263,17 @@ describe('readBody: aws-chunked, unsigned with trailer (stock SDK uploads)', () 
       const r = await run(Buffer.from(SDK_BODY.slice(0, cut)), SDK_HEADERS, UNSIGNED_TRAILER);
       expect(r.error?.code, `cut at ${cut}`).toBe('IncompleteBody');
     }
-    const longer = await run(Buffer.from(SDK_BODY), { ...SDK_HEADERS, 'x-amz-decoded-content-length': '12' }, UNSIGNED_TRAILER);
+    const longer = await run(
+      Buffer.from(SDK_BODY),
+      { ...SDK_HEADERS, 'x-amz-decoded-content-length': '12' },
+      UNSIGNED_TRAILER,
+    );
     expect(longer.error?.code).toBe('IncompleteBody');
-    const shorter = await run(Buffer.from(SDK_BODY), { ...SDK_HEADERS, 'x-amz-decoded-content-length': '10' }, UNSIGNED_TRAILER);
+    const shorter = await run(
+      Buffer.from(SDK_BODY),
+      { ...SDK_HEADERS, 'x-amz-decoded-content-length': '10' },
+      UNSIGNED_TRAILER,
+    );
     expect(shorter.error?.code).toBe('IncompleteBody');
   });
 
@@ -232,22 +281,33 @@ describe('readBody: aws-chunked, unsigned with trailer (stock SDK uploads)', () 
     const raw = Readable.from([]);
     const { 'x-amz-decoded-content-length': _, ...noLength } = SDK_HEADERS;
     expect(syncError(() => readBody(raw, noLength, UNSIGNED_TRAILER)).code).toBe('MissingContentLength');
-    expect(syncError(() => readBody(raw, { ...SDK_HEADERS, 'x-amz-decoded-content-length': '-1' }, UNSIGNED_TRAILER)).code).toBe(
-      'InvalidArgument',
-    );
-    expect(syncError(() => readBody(raw, { ...SDK_HEADERS, 'x-amz-trailer': 'x-amz-meta-foo' }, UNSIGNED_TRAILER)).code).toBe(
-      'InvalidRequest',
-    );
     expect(
-      syncError(() => readBody(raw, { ...SDK_HEADERS, 'x-amz-trailer': 'x-amz-checksum-crc32,x-amz-checksum-sha1' }, UNSIGNED_TRAILER))
+      syncError(() =>
+        readBody(raw, { ...SDK_HEADERS, 'x-amz-decoded-content-length': '-1' }, UNSIGNED_TRAILER),
+      ).code,
+    ).toBe('InvalidArgument');
+    expect(
+      syncError(() => readBody(raw, { ...SDK_HEADERS, 'x-amz-trailer': 'x-amz-meta-foo' }, UNSIGNED_TRAILER))
         .code,
     ).toBe('InvalidRequest');
+    expect(
+      syncError(() =>
+        readBody(
+          raw,
+          { ...SDK_HEADERS, 'x-amz-trailer': 'x-amz-checksum-crc32,x-amz-checksum-sha1' },
+          UNSIGNED_TRAILER,
+        ),
+      ).code,
+    ).toBe('InvalidRequest');
     // A trailer on a body that is not aws-chunked.
-    expect(syncError(() => readBody(raw, { 'x-amz-trailer': 'x-amz-checksum-crc32' }, UNSIGNED)).code).toBe('InvalidRequest');
-    // A trailer and a checksum header at once.
-    expect(syncError(() => readBody(raw, { ...SDK_HEADERS, 'x-amz-checksum-crc32': 'DUoRhQ==' }, UNSIGNED_TRAILER)).code).toBe(
+    expect(syncError(() => readBody(raw, { 'x-amz-trailer': 'x-amz-checksum-crc32' }, UNSIGNED)).code).toBe(
       'InvalidRequest',
     );
+    // A trailer and a checksum header at once.
+    expect(
+      syncError(() => readBody(raw, { ...SDK_HEADERS, 'x-amz-checksum-crc32': 'DUoRhQ==' }, UNSIGNED_TRAILER))
+        .code,
+    ).toBe('InvalidRequest');
   });
 
   it('Content-Encoding aws-chunked with UNSIGNED-PAYLOAD is decoded too', async () => {
@@ -259,9 +319,15 @@ describe('readBody: aws-chunked, unsigned with trailer (stock SDK uploads)', () 
   it('a hex x-amz-content-sha256 on an aws-chunked body covers the wire bytes', async () => {
     const body = awsChunkedEncode([Buffer.from('abc')]);
     const headers = { 'content-encoding': 'gzip, aws-chunked', 'x-amz-decoded-content-length': '3' };
-    const ok: AuthResult = { ...UNSIGNED, payload: { kind: 'sha256', sha256Hex: createHash('sha256').update(body).digest('hex') } };
+    const ok: AuthResult = {
+      ...UNSIGNED,
+      payload: { kind: 'sha256', sha256Hex: createHash('sha256').update(body).digest('hex') },
+    };
     expect((await run(body, headers, ok)).data.toString()).toBe('abc');
-    const bad: AuthResult = { ...UNSIGNED, payload: { kind: 'sha256', sha256Hex: createHash('sha256').update('abc').digest('hex') } };
+    const bad: AuthResult = {
+      ...UNSIGNED,
+      payload: { kind: 'sha256', sha256Hex: createHash('sha256').update('abc').digest('hex') },
+    };
     expect((await run(body, headers, bad)).error?.code).toBe('XAmzContentSHA256Mismatch');
   });
 });
@@ -269,12 +335,23 @@ describe('readBody: aws-chunked, unsigned with trailer (stock SDK uploads)', () 
 // ---------------------------------------------------------------------------
 // Signed streaming, end to end: a request signed here (our own SigV4 builders), authenticated, then read.
 // ---------------------------------------------------------------------------
-const CREDS: Credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+const CREDS: Credentials = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
 const NOW = Date.UTC(2013, 4, 24);
-const authOpts = { lookup: (id: string) => (id === CREDS.accessKeyId ? CREDS : undefined), region: 'us-east-1', nowMs: NOW };
+const authOpts = {
+  lookup: (id: string) => (id === CREDS.accessKeyId ? CREDS : undefined),
+  region: 'us-east-1',
+  nowMs: NOW,
+};
 
 function signedRequest(headers: Record<string, string>, path = '/bucket/key'): AuthRequest {
-  const all: Record<string, string> = { host: 's3.amazonaws.com', 'x-amz-date': '20130524T000000Z', ...headers };
+  const all: Record<string, string> = {
+    host: 's3.amazonaws.com',
+    'x-amz-date': '20130524T000000Z',
+    ...headers,
+  };
   const names = Object.keys(all).sort();
   const creq = canonicalRequest({
     method: 'PUT',
@@ -284,7 +361,10 @@ function signedRequest(headers: Record<string, string>, path = '/bucket/key'): A
     signedHeaders: names.join(';'),
     payloadHash: all['x-amz-content-sha256'] ?? '',
   });
-  const sig = hmacHex(signingKey(CREDS.secretAccessKey, '20130524', 'us-east-1'), stringToSign('20130524T000000Z', '20130524/us-east-1/s3/aws4_request', creq));
+  const sig = hmacHex(
+    signingKey(CREDS.secretAccessKey, '20130524', 'us-east-1'),
+    stringToSign('20130524T000000Z', '20130524/us-east-1/s3/aws4_request', creq),
+  );
   return {
     method: 'PUT',
     rawPath: path,
@@ -296,7 +376,12 @@ function signedRequest(headers: Record<string, string>, path = '/bucket/key'): A
   };
 }
 
-function streamingSigning(auth: AuthResult): { seedSignature: string; signingKey: Uint8Array; amzDate: string; scope: string } {
+function streamingSigning(auth: AuthResult): {
+  seedSignature: string;
+  signingKey: Uint8Array;
+  amzDate: string;
+  scope: string;
+} {
   if (auth.payload.kind !== 'streaming-signed') throw new Error('not streaming-signed');
   return auth.payload;
 }
@@ -310,7 +395,9 @@ describe('readBody: signed aws-chunked bodies', () => {
     });
     const auth = authenticate(req, authOpts);
     const data = Buffer.alloc(66560, 'a');
-    const body = awsChunkedEncode([data.subarray(0, 65536), data.subarray(65536)], { signing: streamingSigning(auth) });
+    const body = awsChunkedEncode([data.subarray(0, 65536), data.subarray(65536)], {
+      signing: streamingSigning(auth),
+    });
     const r = await run(split(body, 4096), req.headers, auth);
     expect(r.error).toBeUndefined();
     expect(r.data.equals(data)).toBe(true);
@@ -329,7 +416,10 @@ describe('readBody: signed aws-chunked bodies', () => {
     const data = randomBytes(20000);
     const crc = b64(await checksumOf('CRC32C', data));
     const chunks = [data.subarray(0, 8192), data.subarray(8192, 16384), data.subarray(16384)];
-    const body = awsChunkedEncode(chunks, { signing: streamingSigning(auth), trailers: [['x-amz-checksum-crc32c', crc]] });
+    const body = awsChunkedEncode(chunks, {
+      signing: streamingSigning(auth),
+      trailers: [['x-amz-checksum-crc32c', crc]],
+    });
 
     const ok = await run(split(body, 777), req.headers, auth);
     expect(ok.error).toBeUndefined();
@@ -340,7 +430,10 @@ describe('readBody: signed aws-chunked bodies', () => {
     expect((await run(flipped, req.headers, auth)).error?.code).toBe('SignatureDoesNotMatch');
 
     // A wrong trailer value re-signed with the right key fails the checksum, not the signature.
-    const wrongCrc = awsChunkedEncode(chunks, { signing: streamingSigning(auth), trailers: [['x-amz-checksum-crc32c', 'AAAAAA==']] });
+    const wrongCrc = awsChunkedEncode(chunks, {
+      signing: streamingSigning(auth),
+      trailers: [['x-amz-checksum-crc32c', 'AAAAAA==']],
+    });
     expect((await run(wrongCrc, req.headers, auth)).error?.code).toBe('BadDigest');
 
     // A trailer value changed in flight breaks the trailer signature.
@@ -348,7 +441,9 @@ describe('readBody: signed aws-chunked bodies', () => {
     expect((await run(edited, req.headers, auth)).error?.code).toBe('SignatureDoesNotMatch');
 
     // Truncated just before the trailer section ends.
-    expect((await run(body.subarray(0, body.length - 2), req.headers, auth)).error?.code).toBe('IncompleteBody');
+    expect((await run(body.subarray(0, body.length - 2), req.headers, auth)).error?.code).toBe(
+      'IncompleteBody',
+    );
   });
 
   it('a body signed for another request (other seed) fails at the first chunk and leaves the socket alone', async () => {
@@ -373,7 +468,9 @@ describe('readBody: signed aws-chunked bodies', () => {
 // ---------------------------------------------------------------------------
 // Stock @aws-sdk/client-s3 uploads, captured from the SDK itself, authenticated and read.
 // ---------------------------------------------------------------------------
-async function captureSdkUpload(send: (c: S3Client) => Promise<unknown>): Promise<{ req: AuthRequest; body: Buffer }> {
+async function captureSdkUpload(
+  send: (c: S3Client) => Promise<unknown>,
+): Promise<{ req: AuthRequest; body: Buffer }> {
   let captured: HttpRequest | undefined;
   let body = Buffer.alloc(0);
   const client = new S3Client({
@@ -408,12 +505,25 @@ async function captureSdkUpload(send: (c: S3Client) => Promise<unknown>): Promis
 }
 
 describe('readBody: uploads from @aws-sdk/client-s3', () => {
-  const algorithms: (FlexibleChecksumAlgorithm | undefined)[] = [undefined, 'CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'];
+  const algorithms: (FlexibleChecksumAlgorithm | undefined)[] = [
+    undefined,
+    'CRC32',
+    'CRC32C',
+    'CRC64NVME',
+    'SHA1',
+    'SHA256',
+  ];
   it.each(algorithms)('streamed PutObject with checksum %s (aws-chunked + trailer) verifies', async (alg) => {
     const data = randomBytes(150_000);
     const { req, body } = await captureSdkUpload((c) =>
       c.send(
-        new PutObjectCommand({ Bucket: 'bkt', Key: 'k 😀', Body: Readable.from(split(data, 16_384)), ContentLength: data.length, ChecksumAlgorithm: alg }),
+        new PutObjectCommand({
+          Bucket: 'bkt',
+          Key: 'k 😀',
+          Body: Readable.from(split(data, 16_384)),
+          ContentLength: data.length,
+          ChecksumAlgorithm: alg,
+        }),
       ),
     );
     expect(req.headers['x-amz-content-sha256']).toBe('STREAMING-UNSIGNED-PAYLOAD-TRAILER');
@@ -428,7 +538,9 @@ describe('readBody: uploads from @aws-sdk/client-s3', () => {
 
   it('buffered PutObject (checksum header, signed SHA-256) verifies; a changed byte fails', async () => {
     const data = randomBytes(5000);
-    const { req, body } = await captureSdkUpload((c) => c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: data })));
+    const { req, body } = await captureSdkUpload((c) =>
+      c.send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: data })),
+    );
     const auth = authenticate(req, { ...authOpts, nowMs: Date.now() });
     const r = await run(body, req.headers, auth);
     expect(r.error).toBeUndefined();
@@ -442,7 +554,16 @@ describe('readBody: uploads from @aws-sdk/client-s3', () => {
   it('streamed UploadPart verifies', async () => {
     const data = randomBytes(70_000);
     const { req, body } = await captureSdkUpload((c) =>
-      c.send(new UploadPartCommand({ Bucket: 'bkt', Key: 'k', UploadId: 'u', PartNumber: 1, Body: Readable.from([data]), ContentLength: data.length })),
+      c.send(
+        new UploadPartCommand({
+          Bucket: 'bkt',
+          Key: 'k',
+          UploadId: 'u',
+          PartNumber: 1,
+          Body: Readable.from([data]),
+          ContentLength: data.length,
+        }),
+      ),
     );
     const auth = authenticate(req, { ...authOpts, nowMs: Date.now() });
     const r = await run(body, req.headers, auth);

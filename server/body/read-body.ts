@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Readable, type Transform, pipeline } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import type { AuthResult } from '../auth/types.js';
 import {
   CHECKSUM_HEADERS,
   CHECKSUM_LENGTH_BYTES,
-  type FlexibleChecksumAlgorithm,
   checksumHeader,
+  type FlexibleChecksumAlgorithm,
   parseChecksumAlgorithm,
 } from '../checksums/index.js';
 import { S3Error } from '../s3-errors.js';
@@ -57,7 +57,9 @@ export function readBody(raw: Readable, headers: IncomingHttpHeaders, auth: Auth
       .some((e) => e.trim().toLowerCase() === 'aws-chunked');
 
   const trailerNames = parseTrailerHeader(headers, chunked, payload);
-  const headerChecksums = Object.values(CHECKSUM_HEADERS).filter((name) => header(headers, name) !== undefined);
+  const headerChecksums = Object.values(CHECKSUM_HEADERS).filter(
+    (name) => header(headers, name) !== undefined,
+  );
   if (headerChecksums.length + trailerNames.length > 1) {
     throw new S3Error('InvalidRequest', {
       message: 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
@@ -66,12 +68,15 @@ export function readBody(raw: Readable, headers: IncomingHttpHeaders, auth: Auth
   const headerName = headerChecksums[0];
   const trailerName = trailerNames[0];
   const named = headerName ?? trailerName;
-  let algorithm: FlexibleChecksumAlgorithm | undefined = named === undefined ? undefined : checksumHeader(named);
+  let algorithm: FlexibleChecksumAlgorithm | undefined =
+    named === undefined ? undefined : checksumHeader(named);
   const sdkAlgorithm = header(headers, 'x-amz-sdk-checksum-algorithm');
   if (sdkAlgorithm !== undefined) {
     const parsed = parseChecksumAlgorithm(sdkAlgorithm);
     if (parsed === undefined || (algorithm !== undefined && parsed !== algorithm)) {
-      throw new S3Error('InvalidRequest', { message: 'Value for x-amz-sdk-checksum-algorithm header is invalid.' });
+      throw new S3Error('InvalidRequest', {
+        message: 'Value for x-amz-sdk-checksum-algorithm header is invalid.',
+      });
     }
     algorithm = parsed;
   }
@@ -119,7 +124,9 @@ export function readBody(raw: Readable, headers: IncomingHttpHeaders, auth: Auth
       expectedChecksum = () => {
         const value = d.trailers.get(trailerName);
         if (value !== undefined && !isBase64OfLength(value, CHECKSUM_LENGTH_BYTES[alg])) {
-          throw new S3Error('InvalidRequest', { message: `Value for ${trailerName} trailing header is invalid.` });
+          throw new S3Error('InvalidRequest', {
+            message: `Value for ${trailerName} trailing header is invalid.`,
+          });
         }
         return value;
       };
@@ -199,7 +206,11 @@ function wireSha256Verifier(sha256Hex: string): BodyVerifier {
 }
 
 /** x-amz-trailer: lower-case names; only one flexible checksum is supported, and only on aws-chunked bodies. */
-function parseTrailerHeader(headers: IncomingHttpHeaders, chunked: boolean, payload: AuthResult['payload']): string[] {
+function parseTrailerHeader(
+  headers: IncomingHttpHeaders,
+  chunked: boolean,
+  payload: AuthResult['payload'],
+): string[] {
   const value = header(headers, 'x-amz-trailer');
   if (value === undefined) return [];
   const names = value
@@ -222,7 +233,8 @@ const DIGITS = /^\d{1,16}$/;
 
 function decodedContentLength(headers: IncomingHttpHeaders): number {
   const v = header(headers, 'x-amz-decoded-content-length');
-  if (v === undefined) throw new S3Error('MissingContentLength', { cause: new Error('x-amz-decoded-content-length missing') });
+  if (v === undefined)
+    throw new S3Error('MissingContentLength', { cause: new Error('x-amz-decoded-content-length missing') });
   if (!DIGITS.test(v) || !Number.isSafeInteger(Number(v))) {
     throw new S3Error('InvalidArgument', {
       message: 'x-amz-decoded-content-length must be a non-negative integer',
@@ -248,7 +260,11 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 /** Canonical base64 decoding to exactly `bytes` bytes. */
 function isBase64OfLength(value: string, bytes: number): boolean {
-  return value.length === Math.ceil(bytes / 3) * 4 && BASE64.test(value) && Buffer.from(value, 'base64').length === bytes;
+  return (
+    value.length === Math.ceil(bytes / 3) * 4 &&
+    BASE64.test(value) &&
+    Buffer.from(value, 'base64').length === bytes
+  );
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {

@@ -4,8 +4,13 @@ import { crc32 } from 'node:zlib';
 // for "our checksum equals what the SDK will send".
 import { Crc32, Crc32c, Crc64Nvme } from '@aws-sdk/checksums/crc';
 import { describe, expect, it } from 'vitest';
+import {
+  CHECKSUM_HEADERS,
+  CHECKSUM_LENGTH_BYTES,
+  checksumHeader,
+  parseChecksumAlgorithm,
+} from './checksum-header.js';
 import { type ChecksumAlgorithm, checksumOf, createChecksum } from './create-checksum.js';
-import { CHECKSUM_HEADERS, CHECKSUM_LENGTH_BYTES, checksumHeader, parseChecksumAlgorithm } from './checksum-header.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const CHECK_INPUT = Buffer.from('123456789');

@@ -1,9 +1,9 @@
-export { createChecksum, checksumOf, type Checksum, type ChecksumAlgorithm } from './create-checksum.js';
 export {
   CHECKSUM_HEADERS,
   CHECKSUM_LENGTH_BYTES,
-  checksumHeader,
-  parseChecksumAlgorithm,
   type ChecksumHeaderName,
+  checksumHeader,
   type FlexibleChecksumAlgorithm,
+  parseChecksumAlgorithm,
 } from './checksum-header.js';
+export { type Checksum, type ChecksumAlgorithm, checksumOf, createChecksum } from './create-checksum.js';
