@@ -26,7 +26,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage } from '../storage/index.js';
+import { type ObjectLayer, openStorage } from '../storage/index.js';
 import { buildServer } from './index.js';
 
 /**
@@ -43,6 +43,7 @@ let app: FastifyInstance;
 let close: () => Promise<void>;
 let port = 0;
 let s3: S3Client;
+let storage: ObjectLayer;
 let dir = '';
 /** Every log line the server wrote (JSON). */
 const logLines: string[] = [];
@@ -54,6 +55,7 @@ beforeAll(async () => {
     drives: [1, 2, 3, 4].map((i) => join(dir, `d${i}`)),
     logger: pino({ level: 'silent' }),
   });
+  storage = objectLayer;
   app = await buildServer({
     objectLayer,
     admin,
@@ -385,6 +387,41 @@ describe('S3 over a real server (raw requests)', () => {
     expect(data).toMatch(/^HTTP\/1.1 403/);
     expect(data.toLowerCase()).toContain('connection: close');
     expect(data).toContain('<Code>AccessDenied</Code>');
+  });
+
+  it('commits nothing when the client disconnects mid-upload, and keeps serving', async () => {
+    const signed = await signer.sign(
+      new HttpRequest({
+        method: 'PUT',
+        hostname: `127.0.0.1:${port}`,
+        path: `/${bucket}/abandoned`,
+        headers: {
+          host: `127.0.0.1:${port}`,
+          'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+          'content-length': String(64 << 20),
+        },
+      }),
+    );
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'PUT',
+      path: `/${bucket}/abandoned`,
+      headers: signed.headers,
+    });
+    req.on('error', () => {});
+    req.write(Buffer.alloc(4 << 20));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    req.destroy();
+    const deadline = Date.now() + 5_000;
+    let lastLine = '';
+    while (Date.now() < deadline && !lastLine.includes('client closed the connection')) {
+      lastLine = logLines.find((l) => l.includes('client closed the connection')) ?? '';
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(lastLine).toContain('"op":"PutObject"');
+    await expect(storage.getObjectInfo(bucket, 'abandoned')).rejects.toMatchObject({ code: 'NoSuchKey' });
+    expect((await raw('GET', `/${bucket}`)).status).toBe(200);
   });
 
   it('ranges: several ranges serve the whole object, suffix beyond size, unsatisfiable, partNumber=1', async () => {

@@ -161,6 +161,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       notes.set(request, note);
 
       let res: S3Response;
+      const signal = clientGone(reply);
       let resourceBucket: string | undefined;
       let resourceKey: string | undefined;
       try {
@@ -237,12 +238,20 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
           auth,
           objectLayer: opts.objectLayer,
           region: opts.region,
-          signal: clientGone(reply),
+          signal,
           log: request.log,
           requestId: request.id,
         };
         res = await dispatch(op, ctx);
       } catch (err) {
+        if (signal.aborted) {
+          // Nobody is left to answer; whatever failed did so because the client left.
+          request.log.info(
+            { op: note.op, bucket: note.bucket, err: String(err) },
+            'client closed the connection',
+          );
+          return reply.hijack();
+        }
         res = closeIfUnread(request, errorResponse(err, errorContext(request, resourceBucket, resourceKey)));
       }
       return send(request, reply, res);
