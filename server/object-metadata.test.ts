@@ -58,4 +58,17 @@ describe('objectResponseHeaders', () => {
       expires: 'never',
     });
   });
+
+  it('carries non-ASCII overrides as UTF-8 bytes and refuses control characters', () => {
+    const headers = objectResponseHeaders(
+      info,
+      new URLSearchParams('response-content-disposition=attachment%3B%20filename%3D%C3%A9'),
+    );
+    expect(Buffer.from(headers['content-disposition'] ?? '', 'latin1').toString('utf8')).toBe(
+      'attachment; filename=é',
+    );
+    expect(() => objectResponseHeaders(info, new URLSearchParams('response-content-type=a%0D%0Ab'))).toThrow(
+      expect.objectContaining({ code: 'InvalidArgument' }),
+    );
+  });
 });

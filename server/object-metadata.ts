@@ -96,10 +96,25 @@ export function objectResponseHeaders(info: ObjectInfo, query?: URLSearchParams)
   if (query !== undefined) {
     for (const [param, header] of RESPONSE_OVERRIDES) {
       const value = query.get(param);
-      if (value !== null) out[header] = value;
+      if (value !== null) out[header] = headerSafe(param, value);
     }
   }
   return out;
+}
+
+/**
+ * A query-supplied value made fit for a response header: UTF-8 bytes carried as
+ * latin1 (what Node writes byte for byte), control characters refused so a query
+ * cannot inject header lines.
+ */
+function headerSafe(param: string, value: string): string {
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
+    throw new S3Error('InvalidArgument', {
+      message: `Invalid value for ${param}`,
+      extra: { ArgumentName: param },
+    });
+  }
+  return Buffer.from(value, 'utf8').toString('latin1');
 }
 
 /** One header value as a string (repeated headers joined with ','). */

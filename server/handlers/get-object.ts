@@ -17,8 +17,10 @@ const MAX_OPEN_ATTEMPTS = 3;
  * One Range per request (several ranges: the whole object, as AWS); conditional
  * headers in RFC 9110 order (see conditional.ts); response-* overrides; checksum
  * headers only with x-amz-checksum-mode: ENABLED on whole-object reads.
- * Deviations: partNumber other than 1 on a single-part object is InvalidPartNumber,
- * and any partNumber on a multipart object is NotImplemented until issue 3.
+ * partNumber=1 on a single-part object is the whole object without x-amz-mp-parts-count
+ * (AWS sends that header only for multipart objects); another part number is
+ * InvalidPartNumber. Deviation: any partNumber on a multipart object is NotImplemented
+ * until issue 3.
  */
 export async function getObject(ctx: S3Context): Promise<S3Response> {
   return readObject(ctx, true);
@@ -78,7 +80,6 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
     if (!partial && header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
       for (const [name, value] of checksumEntries(info.metadata)) responseHeaders[name] = value;
     }
-    if (partNumber !== undefined) responseHeaders['x-amz-mp-parts-count'] = 1;
     if (!withBody) return { status, headers: responseHeaders };
 
     let result: GetObjectResult;
