@@ -8,7 +8,10 @@ import type { ObjectRecord } from './records.js';
  * The Drive contract: the same tests run over every implementation (LocalDrive now,
  * RemoteDrive later). `make` returns a fresh, unformatted drive and a cleanup.
  */
-export function driveContractSuite(name: string, make: () => Promise<{ drive: Drive; cleanup: () => Promise<void> }>): void {
+export function driveContractSuite(
+  name: string,
+  make: () => Promise<{ drive: Drive; cleanup: () => Promise<void> }>,
+): void {
   describe(`Drive contract: ${name}`, () => {
     let drive: Drive;
     let cleanup: () => Promise<void>;
@@ -73,7 +76,8 @@ export function driveContractSuite(name: string, make: () => Promise<{ drive: Dr
     it('stores object records with inline bytes and hostile keys', async () => {
       await drive.writeFormat(format);
       const keys = ['a', 'dir/é', '%2F', 'ctl\u0001\u007f', '😀', 'k'.repeat(1024)];
-      for (const key of keys) await drive.putObjectRecord('b', key, record(key.slice(0, 8), new Uint8Array([1, 2, 3])));
+      for (const key of keys)
+        await drive.putObjectRecord('b', key, record(key.slice(0, 8), new Uint8Array([1, 2, 3])));
       for (const key of keys) {
         const got = await drive.getObjectRecord('b', key);
         expect(got?.versions[0]?.etag).toBe(key.slice(0, 8));
@@ -93,7 +97,9 @@ export function driveContractSuite(name: string, make: () => Promise<{ drive: Dr
       await drive.putObjectRecord('bk0', 'zzz', record('other bucket'));
       await drive.putObjectRecord('bj', 'zzz', record('other bucket'));
       const scan = async (prefix: string, startAfter: string, skipUnderStartAfter = false, limit = 100) =>
-        (await drive.scanObjectRecords('bk', { prefix, startAfter, skipUnderStartAfter, limit })).map((r) => r.key);
+        (await drive.scanObjectRecords('bk', { prefix, startAfter, skipUnderStartAfter, limit })).map(
+          (r) => r.key,
+        );
       expect(await scan('', '')).toEqual(['a', 'a/1', 'a/2', 'a0', 'b', '\uffff', '😀']);
       expect(await scan('a', '')).toEqual(['a', 'a/1', 'a/2', 'a0']);
       expect(await scan('', 'a/1')).toEqual(['a/2', 'a0', 'b', '\uffff', '😀']);
@@ -101,7 +107,12 @@ export function driveContractSuite(name: string, make: () => Promise<{ drive: Dr
       expect(await scan('a/', 'a', false)).toEqual(['a/1', 'a/2']);
       expect(await scan('', '', false, 2)).toEqual(['a', 'a/1']);
       expect(await scan('c', '')).toEqual([]);
-      const [first] = await drive.scanObjectRecords('bk', { prefix: '', startAfter: '', skipUnderStartAfter: false, limit: 1 });
+      const [first] = await drive.scanObjectRecords('bk', {
+        prefix: '',
+        startAfter: '',
+        skipUnderStartAfter: false,
+        limit: 1,
+      });
       expect(first?.record.versions[0]?.etag).toBe('a');
       expect(first?.record.versions[0]?.inline).toBeUndefined();
     });
@@ -130,7 +141,9 @@ export function driveContractSuite(name: string, make: () => Promise<{ drive: Dr
       // An open handle keeps reading after the data dir is deleted.
       await drive.deleteDataDir(dataDir);
       await drive.deleteDataDir(dataDir);
-      expect(Buffer.from(await handle.read(2 << 20, 100)).equals(bytes.subarray(2 << 20, (2 << 20) + 100))).toBe(true);
+      expect(
+        Buffer.from(await handle.read(2 << 20, 100)).equals(bytes.subarray(2 << 20, (2 << 20) + 100)),
+      ).toBe(true);
       await handle.close();
       await handle.close();
       await expect(drive.openShard(dataDir)).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
@@ -142,8 +155,12 @@ export function driveContractSuite(name: string, make: () => Promise<{ drive: Dr
       await drive.appendTempShard(tempId, new Uint8Array(10));
       await drive.abortTempShard(tempId);
       await drive.abortTempShard(tempId);
-      await expect(drive.appendTempShard(tempId, new Uint8Array(1))).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
-      await expect(drive.commitShard(tempId, randomUUID())).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
+      await expect(drive.appendTempShard(tempId, new Uint8Array(1))).rejects.toSatisfy((e) =>
+        isDriveError(e, 'FileNotFound'),
+      );
+      await expect(drive.commitShard(tempId, randomUUID())).rejects.toSatisfy((e) =>
+        isDriveError(e, 'FileNotFound'),
+      );
     });
 
     it('reports disk info and refuses calls after close', async () => {

@@ -1,17 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { noopLogger } from '../common/index.js';
 import { BufferPool } from './buffer-pool.js';
-import { FaultyDrive } from './faulty-drive.js';
 import { ErasureSet, INLINE_SHARD_MAX_BYTES, shardLayout } from './erasure-set.js';
+import { FaultyDrive } from './faulty-drive.js';
 import { resolveFormats } from './format.js';
 import { openStorage } from './index.js';
 import { LocalDrive } from './local-drive.js';
-import { type ObjectLayer, type StorageAdmin, isStorageError } from './types.js';
+import { isStorageError, type ObjectLayer, type StorageAdmin } from './types.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -31,7 +31,12 @@ async function faultySet(n = 4, dirs?: string[]) {
   for (const p of paths) await mkdir(p, { recursive: true });
   const drives = paths.map((p) => new FaultyDrive(new LocalDrive(p)));
   const res = await resolveFormats(drives, { minAgreeing: 2, logger: noopLogger });
-  const set = new ErasureSet({ drives, parityShards: n / 2, pool: new BufferPool({ budgetBytes: 64 << 20 }), logger: noopLogger });
+  const set = new ErasureSet({
+    drives,
+    parityShards: n / 2,
+    pool: new BufferPool({ budgetBytes: 64 << 20 }),
+    logger: noopLogger,
+  });
   if (res.freshSlots.length > 0) set.startBackgroundHeal('test');
   cleanups.push(() => set.close());
   return { set, drives, paths };
@@ -51,7 +56,13 @@ function body(data: Uint8Array, chunk = 64 * 1024): Readable {
 
 const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
 
-async function put(layer: ObjectLayer, bucket: string, key: string, data: Uint8Array, sizeBytes: number = data.length) {
+async function put(
+  layer: ObjectLayer,
+  bucket: string,
+  key: string,
+  data: Uint8Array,
+  sizeBytes: number = data.length,
+) {
   return layer.putObject(bucket, key, body(data), {
     sizeBytes,
     metadata: { 'content-type': 'application/octet-stream' },
@@ -72,7 +83,9 @@ async function get(layer: ObjectLayer, bucket: string, key: string, range?: { st
 
 async function filesUnder(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+    return (await readdir(dir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name));
   } catch {
     return [];
   }
@@ -87,7 +100,15 @@ describe('ErasureSet round trips', () => {
     const paths = await tempDirs(4);
     const { layer } = await openSet(paths);
     await layer.makeBucket('bkt', { location: '' });
-    const sizes = [0, 1, 1000, 2 * INLINE_SHARD_MAX_BYTES - 4096, 2 * INLINE_SHARD_MAX_BYTES + 4096, 1 << 20, 3 * (1 << 20) + 12345];
+    const sizes = [
+      0,
+      1,
+      1000,
+      2 * INLINE_SHARD_MAX_BYTES - 4096,
+      2 * INLINE_SHARD_MAX_BYTES + 4096,
+      1 << 20,
+      3 * (1 << 20) + 12345,
+    ];
     for (const size of sizes) {
       const data = randomBytes(size);
       const key = `obj-${size}`;
@@ -103,7 +124,9 @@ describe('ErasureSet round trips', () => {
           [size - 1, size - 1],
           [Math.floor(size / 3), Math.floor((2 * size) / 3)],
         ] as const) {
-          expect((await get(layer, 'bkt', key, { start, end })).equals(data.subarray(start, end + 1))).toBe(true);
+          expect((await get(layer, 'bkt', key, { start, end })).equals(data.subarray(start, end + 1))).toBe(
+            true,
+          );
         }
       }
     }
@@ -148,8 +171,15 @@ describe('ErasureSet round trips', () => {
     const keys = ['k'.repeat(1024), '😀'.repeat(256), 'ctl\u0001\u001f\u007f', '%2F..%2F', 'a/../b', ' '];
     for (const key of keys) await put(layer, 'bkt', key, Buffer.from(key));
     for (const key of keys) expect((await get(layer, 'bkt', key)).toString()).toBe(key);
-    const listed = await layer.listObjects('bkt', { prefix: '', delimiter: '', startAfter: '', maxKeys: 1000 });
-    expect(listed.objects.map((o) => o.key)).toEqual([...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))));
+    const listed = await layer.listObjects('bkt', {
+      prefix: '',
+      delimiter: '',
+      startAfter: '',
+      maxKeys: 1000,
+    });
+    expect(listed.objects.map((o) => o.key)).toEqual(
+      [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))),
+    );
   });
 
   it('a started read keeps streaming the old version after an overwrite deleted its data', async () => {
@@ -177,7 +207,12 @@ describe('ErasureSet round trips', () => {
       },
     });
     await expect(
-      layer.putObject('bkt', 'k', slow, { sizeBytes: 4 << 20, metadata: {}, finalize: () => ({ etag: 'x' }), signal: controller.signal }),
+      layer.putObject('bkt', 'k', slow, {
+        sizeBytes: 4 << 20,
+        metadata: {},
+        finalize: () => ({ etag: 'x' }),
+        signal: controller.signal,
+      }),
     ).rejects.toThrow();
     await expect(layer.getObjectInfo('bkt', 'k')).rejects.toSatisfy((e) => isStorageError(e, 'NoSuchKey'));
     expect(await shardFiles(paths)).toHaveLength(0);
@@ -187,15 +222,23 @@ describe('ErasureSet round trips', () => {
     const { layer } = await openSet(await tempDirs(4));
     await layer.makeBucket('b-one', { location: 'eu-west-1' });
     await layer.makeBucket('a-two', { location: '' });
-    await expect(layer.makeBucket('b-one', { location: '' })).rejects.toSatisfy((e) => isStorageError(e, 'BucketExists'));
+    await expect(layer.makeBucket('b-one', { location: '' })).rejects.toSatisfy((e) =>
+      isStorageError(e, 'BucketExists'),
+    );
     expect((await layer.listBuckets()).map((b) => b.name)).toEqual(['a-two', 'b-one']);
     expect((await layer.getBucketInfo('b-one')).location).toBe('eu-west-1');
     await expect(layer.getBucketInfo('nope')).rejects.toSatisfy((e) => isStorageError(e, 'NoSuchBucket'));
-    await expect(layer.getObject('nope', 'k', {})).rejects.toSatisfy((e) => isStorageError(e, 'NoSuchBucket'));
-    await expect(put(layer, 'nope', 'k', randomBytes(3))).rejects.toSatisfy((e) => isStorageError(e, 'NoSuchBucket'));
+    await expect(layer.getObject('nope', 'k', {})).rejects.toSatisfy((e) =>
+      isStorageError(e, 'NoSuchBucket'),
+    );
+    await expect(put(layer, 'nope', 'k', randomBytes(3))).rejects.toSatisfy((e) =>
+      isStorageError(e, 'NoSuchBucket'),
+    );
     await expect(layer.deleteObject('nope', 'k')).rejects.toSatisfy((e) => isStorageError(e, 'NoSuchBucket'));
     await expect(layer.getObject('b-one', 'k', {})).rejects.toSatisfy((e) => isStorageError(e, 'NoSuchKey'));
-    await expect(put(layer, 'b-one', 'k'.repeat(1025), randomBytes(3))).rejects.toSatisfy((e) => isStorageError(e, 'InvalidName'));
+    await expect(put(layer, 'b-one', 'k'.repeat(1025), randomBytes(3))).rejects.toSatisfy((e) =>
+      isStorageError(e, 'InvalidName'),
+    );
     await put(layer, 'b-one', 'k', randomBytes(3));
     await expect(layer.deleteBucket('b-one')).rejects.toSatisfy((e) => isStorageError(e, 'BucketNotEmpty'));
     await layer.deleteObject('b-one', 'k');
@@ -225,7 +268,13 @@ describe('ErasureSet failed writes', () => {
     for (const size of [10, 1 << 20]) {
       const boom = new Error('checksum mismatch');
       await expect(
-        layer.putObject('bkt', 'k', body(randomBytes(size)), { sizeBytes: size, metadata: {}, finalize: () => { throw boom; } }),
+        layer.putObject('bkt', 'k', body(randomBytes(size)), {
+          sizeBytes: size,
+          metadata: {},
+          finalize: () => {
+            throw boom;
+          },
+        }),
       ).rejects.toBe(boom);
     }
     await expect(layer.getObjectInfo('bkt', 'k')).rejects.toSatisfy((e) => isStorageError(e, 'NoSuchKey'));
@@ -240,7 +289,9 @@ describe('ErasureSet failed writes', () => {
     await layer.makeBucket('bkt', { location: '' });
     const v1 = randomBytes(300_000);
     await put(layer, 'bkt', 'k', v1);
-    await expect(put(layer, 'bkt', 'k', randomBytes(1000), 2000)).rejects.toSatisfy((e) => isStorageError(e, 'IncompleteBody'));
+    await expect(put(layer, 'bkt', 'k', randomBytes(1000), 2000)).rejects.toSatisfy((e) =>
+      isStorageError(e, 'IncompleteBody'),
+    );
     expect((await get(layer, 'bkt', 'k')).equals(v1)).toBe(true);
     expect(await shardFiles(paths)).toHaveLength(4);
   });
@@ -254,7 +305,9 @@ describe('ErasureSet failed writes', () => {
         this.destroy(bad);
       },
     });
-    await expect(layer.putObject('bkt', 'k', failing, { sizeBytes: -1, metadata: {}, finalize: () => ({ etag: 'x' }) })).rejects.toBe(bad);
+    await expect(
+      layer.putObject('bkt', 'k', failing, { sizeBytes: -1, metadata: {}, finalize: () => ({ etag: 'x' }) }),
+    ).rejects.toBe(bad);
   });
 
   it('putObject throws InsufficientWriteQuorum with 3 of 4 drives gone and leaves nothing visible', async () => {
@@ -262,13 +315,19 @@ describe('ErasureSet failed writes', () => {
     await set.makeBucket('bkt', { location: '' });
     for (const d of drives.slice(1)) d.mode = 'fail';
     for (const size of [100, 2 << 20]) {
-      await expect(put(set, 'bkt', `k${size}`, randomBytes(size))).rejects.toSatisfy((e) => isStorageError(e, 'InsufficientWriteQuorum'));
+      await expect(put(set, 'bkt', `k${size}`, randomBytes(size))).rejects.toSatisfy((e) =>
+        isStorageError(e, 'InsufficientWriteQuorum'),
+      );
     }
     for (const d of drives) d.mode = 'none';
     for (const size of [100, 2 << 20]) {
-      await expect(set.getObjectInfo('bkt', `k${size}`)).rejects.toSatisfy((e) => isStorageError(e, 'NoSuchKey'));
+      await expect(set.getObjectInfo('bkt', `k${size}`)).rejects.toSatisfy((e) =>
+        isStorageError(e, 'NoSuchKey'),
+      );
     }
-    expect((await set.listObjects('bkt', { prefix: '', delimiter: '', startAfter: '', maxKeys: 100 })).objects).toHaveLength(0);
+    expect(
+      (await set.listObjects('bkt', { prefix: '', delimiter: '', startAfter: '', maxKeys: 100 })).objects,
+    ).toHaveLength(0);
     expect(await shardFiles(paths)).toHaveLength(0);
   });
 
@@ -285,7 +344,9 @@ describe('ErasureSet failed writes', () => {
       throw new (await import('./drive.js')).DriveError('DriveFaulty');
     };
     drives[1].putObjectRecord = drives[0].putObjectRecord;
-    await expect(put(set, 'bkt', 'k', randomBytes(60))).rejects.toSatisfy((e) => isStorageError(e, 'InsufficientWriteQuorum'));
+    await expect(put(set, 'bkt', 'k', randomBytes(60))).rejects.toSatisfy((e) =>
+      isStorageError(e, 'InsufficientWriteQuorum'),
+    );
     drives[0].putObjectRecord = orig0;
     drives[1].putObjectRecord = orig1;
     expect((await get(set, 'bkt', 'k')).equals(v1)).toBe(true);
@@ -296,7 +357,21 @@ describe('ErasureSet listing', () => {
   it('lists with prefix, delimiter, startAfter and maxKeys like a sorted model', async () => {
     const { layer } = await openSet(await tempDirs(4));
     await layer.makeBucket('bkt', { location: '' });
-    const keys = ['a', 'a/1', 'a/2', 'a/b/c', 'a0', 'b/x', 'b/y/z', 'c', '😀/1', '\uffff', 'sp ace', '%2F', 'ctl\u0001'];
+    const keys = [
+      'a',
+      'a/1',
+      'a/2',
+      'a/b/c',
+      'a0',
+      'b/x',
+      'b/y/z',
+      'c',
+      '😀/1',
+      '\uffff',
+      'sp ace',
+      '%2F',
+      'ctl\u0001',
+    ];
     for (let i = 0; i < 60; i++) keys.push(`many/${String(i).padStart(3, '0')}`);
     await Promise.all(keys.map((k) => put(layer, 'bkt', k, Buffer.from(k))));
     const sorted = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
@@ -342,7 +417,9 @@ describe('ErasureSet listing', () => {
     // A marker inside a common prefix skips the rest of it.
     const res = await layer.listObjects('bkt', { prefix: '', delimiter: '/', startAfter: 'a/1', maxKeys: 3 });
     expect([...res.objects.map((o) => o.key), ...res.commonPrefixes].sort()).toEqual(['a0', 'b/', 'c']);
-    expect((await layer.listObjects('bkt', { prefix: '', delimiter: '', startAfter: '', maxKeys: 0 })).isTruncated).toBe(false);
+    expect(
+      (await layer.listObjects('bkt', { prefix: '', delimiter: '', startAfter: '', maxKeys: 0 })).isTruncated,
+    ).toBe(false);
   });
 });
 
@@ -354,7 +431,11 @@ describe('ErasureSet concurrency', () => {
     const b = Buffer.alloc(1536 * 1024, 0xbb);
     await put(layer, 'bkt', 'k', a);
     const readers: Promise<Buffer>[] = [];
-    const writes = Promise.all([put(layer, 'bkt', 'k', b), put(layer, 'bkt', 'k', a), put(layer, 'bkt', 'k', b)]);
+    const writes = Promise.all([
+      put(layer, 'bkt', 'k', b),
+      put(layer, 'bkt', 'k', a),
+      put(layer, 'bkt', 'k', b),
+    ]);
     for (let i = 0; i < 6; i++) {
       readers.push(get(layer, 'bkt', 'k'));
       await new Promise((r) => setTimeout(r, 3));
@@ -434,7 +515,8 @@ describe('ErasureSet faults and healing', () => {
     const originals = await Promise.all(victims.map(corrupt));
     expect((await get(layer, 'bkt', 'k')).equals(data)).toBe(true);
     await admin.drainHealQueue();
-    for (const [i, f] of victims.entries()) expect((await readFile(f)).equals(originals[i] ?? Buffer.alloc(0))).toBe(true);
+    for (const [i, f] of victims.entries())
+      expect((await readFile(f)).equals(originals[i] ?? Buffer.alloc(0))).toBe(true);
     expect((await get(layer, 'bkt', 'k')).equals(data)).toBe(true);
   });
 
@@ -446,7 +528,12 @@ describe('ErasureSet faults and healing', () => {
     const parityFile = (await shardFiles([paths[shardLayout('k', 4).indexOf(3)] ?? ''])).at(0) ?? '';
     const original = await corrupt(parityFile);
     const report = await admin.heal();
-    expect(report).toMatchObject({ objectsScanned: 1, objectsHealed: 1, shardsRepaired: 1, objectsFailed: 0 });
+    expect(report).toMatchObject({
+      objectsScanned: 1,
+      objectsHealed: 1,
+      shardsRepaired: 1,
+      objectsFailed: 0,
+    });
     expect((await readFile(parityFile)).equals(original)).toBe(true);
     expect(await admin.heal()).toMatchObject({ objectsScanned: 1, objectsHealed: 0, shardsRepaired: 0 });
   });
@@ -498,7 +585,12 @@ describe('ErasureSet faults and healing', () => {
     d2.mode = 'fail';
     d3.mode = 'fail';
     await resolveFormats(drives, { minAgreeing: 2, logger: noopLogger });
-    const set = new ErasureSet({ drives, parityShards: 2, pool: new BufferPool({ budgetBytes: 64 << 20 }), logger: noopLogger });
+    const set = new ErasureSet({
+      drives,
+      parityShards: 2,
+      pool: new BufferPool({ budgetBytes: 64 << 20 }),
+      logger: noopLogger,
+    });
     cleanups.push(() => set.close());
     await expectAll(set, objects);
     expect((await set.listBuckets()).map((b) => b.name)).toEqual(['bkt']);

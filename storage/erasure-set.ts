@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../common/index.js';
 import type { BufferPool } from './buffer-pool.js';
-import { type Drive, type DriveErrorCode, type ShardHandle, isDriveError } from './drive.js';
+import { type Drive, type DriveErrorCode, isDriveError, type ShardHandle } from './drive.js';
 import { DriveShardWriter } from './drive-shard-writer.js';
 import { decodeObject, healShards } from './erasure/erasure-decode.js';
 import { encodeObject } from './erasure/erasure-encode.js';
@@ -13,7 +13,15 @@ import type { ErasureCodec, ShardReader, ShardWriter } from './erasure/types.js'
 import { Healer } from './healer.js';
 import { InProcessKeyLock, type KeyLock } from './key-lock.js';
 import { compareUtf8, validateBucketName, validateObjectKey } from './names.js';
-import { type DriveResult, countOk, pickByQuorum, readQuorum, reduceWriteResults, settleAll, writeQuorum } from './quorum.js';
+import {
+  countOk,
+  type DriveResult,
+  pickByQuorum,
+  readQuorum,
+  reduceWriteResults,
+  settleAll,
+  writeQuorum,
+} from './quorum.js';
 import {
   type BucketRecord,
   NULL_VERSION_ID,
@@ -22,22 +30,22 @@ import {
   RECORD_FORMAT_VERSION,
   versionIdentity,
 } from './records.js';
-import { verifyShardStream } from './verify-shard-stream.js';
 import {
   type BucketInfo,
   type GetObjectOptions,
   type GetObjectResult,
   type HealReport,
+  isStorageError,
   type ListObjectsOptions,
   type ListObjectsResult,
   type ObjectInfo,
   type ObjectLayer,
   type ObjectMetadata,
   type PutObjectOptions,
-  StorageError,
   type StorageAdmin,
-  isStorageError,
+  StorageError,
 } from './types.js';
+import { verifyShardStream } from './verify-shard-stream.js';
 
 /**
  * Objects whose shard stream is at most this size are stored inside each drive's
@@ -53,7 +61,12 @@ const SCAN_BATCH_MIN = 32;
 const STORAGE_CLASS = 'STANDARD';
 
 /** Drive errors that mean "cannot reach it now" (heal skips it), as opposed to bad data on a live drive. */
-const OFFLINE_CODES: ReadonlySet<DriveErrorCode> = new Set(['DriveNotFound', 'DriveClosed', 'UnformattedDrive', 'DriveFaulty']);
+const OFFLINE_CODES: ReadonlySet<DriveErrorCode> = new Set([
+  'DriveNotFound',
+  'DriveClosed',
+  'UnformattedDrive',
+  'DriveFaulty',
+]);
 
 function isOffline(err: unknown): boolean {
   return !isDriveError(err) || OFFLINE_CODES.has(err.code);
@@ -133,12 +146,16 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     this.n = opts.drives.length;
     this.m = opts.parityShards;
     this.k = this.n - this.m;
-    if (this.k < 1 || this.m < 0) throw new RangeError(`invalid erasure geometry: ${this.n} drives, ${this.m} parity`);
+    if (this.k < 1 || this.m < 0)
+      throw new RangeError(`invalid erasure geometry: ${this.n} drives, ${this.m} parity`);
     this.pool = opts.pool;
     this.logger = opts.logger;
     this.locks = opts.keyLock ?? new InProcessKeyLock();
     this.codecs = new Map();
-    this.healer = new Healer({ logger: opts.logger, healObject: (bucket, key) => this.healObject(bucket, key) });
+    this.healer = new Healer({
+      logger: opts.logger,
+      healObject: (bucket, key) => this.healObject(bucket, key),
+    });
     this.backgroundHeal = null;
     this.closed = false;
   }
@@ -177,12 +194,19 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     const release = await this.locks.acquire(`bucket\u0000${bucket}`);
     try {
       if (await this.readBucket(bucket)) throw new StorageError('BucketExists', `bucket ${bucket} exists`);
-      const record: BucketRecord = { v: RECORD_FORMAT_VERSION, name: bucket, createdAtMs: Date.now(), location: opts.location };
+      const record: BucketRecord = {
+        v: RECORD_FORMAT_VERSION,
+        name: bucket,
+        createdAtMs: Date.now(),
+        location: opts.location,
+      };
       const results = await settleAll(this.drives, (d) => d.putBucketRecord(record));
       try {
         reduceWriteResults(results, writeQuorum(this.k, this.m), `makeBucket ${bucket}`);
       } catch (err) {
-        await settleAll(this.drives, (d, i) => (results[i]?.ok ? d.deleteBucketRecord(bucket) : Promise.resolve()));
+        await settleAll(this.drives, (d, i) =>
+          results[i]?.ok ? d.deleteBucketRecord(bucket) : Promise.resolve(),
+        );
         throw err;
       }
     } finally {
@@ -201,8 +225,9 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     for (const r of lists) if (r.ok) for (const b of r.value) names.add(b.name);
     const out: BucketInfo[] = [];
     for (const name of [...names].sort(compareUtf8)) {
-      const perDrive = lists.map((r): DriveResult<BucketRecord | null> =>
-        r.ok ? { ok: true, value: r.value.find((b) => b.name === name) ?? null } : r,
+      const perDrive = lists.map(
+        (r): DriveResult<BucketRecord | null> =>
+          r.ok ? { ok: true, value: r.value.find((b) => b.name === name) ?? null } : r,
       );
       try {
         const picked = pickByQuorum(perDrive, {
@@ -272,7 +297,9 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     } catch (err) {
       // Too few drives to even read the bucket record: too few to write, too.
       if (isStorageError(err, 'InsufficientReadQuorum')) {
-        throw new StorageError('InsufficientWriteQuorum', `putObject ${bucket}/${key}: ${err.message}`, { cause: err });
+        throw new StorageError('InsufficientWriteQuorum', `putObject ${bucket}/${key}: ${err.message}`, {
+          cause: err,
+        });
       }
       throw err;
     }
@@ -284,14 +311,21 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     }
   }
 
-  private async putLocked(bucket: string, key: string, body: Readable, opts: PutObjectOptions): Promise<ObjectInfo> {
+  private async putLocked(
+    bucket: string,
+    key: string,
+    body: Readable,
+    opts: PutObjectOptions,
+  ): Promise<ObjectInfo> {
     const { k, m, n } = this;
     const wq = writeQuorum(k, m);
     const dataDir = randomUUID();
     const layout = shardLayout(key, n);
     // Known-large bodies go straight to temp files; unknown sizes start in memory and spill.
     const inlineLimit =
-      opts.sizeBytes >= 0 && shardFileSizeBytes(opts.sizeBytes, k) > INLINE_SHARD_MAX_BYTES ? 0 : INLINE_SHARD_MAX_BYTES;
+      opts.sizeBytes >= 0 && shardFileSizeBytes(opts.sizeBytes, k) > INLINE_SHARD_MAX_BYTES
+        ? 0
+        : INLINE_SHARD_MAX_BYTES;
     const slotWriters = this.drives.map((d) => new DriveShardWriter(d, inlineLimit));
     const writers: (ShardWriter | null)[] = new Array<ShardWriter | null>(n).fill(null);
     slotWriters.forEach((w, slot) => {
@@ -319,7 +353,9 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         // pointing at missing shards.
         shardsCommitted = true;
         const commits = await settleAll(slotWriters, (w, slot) =>
-          okSlots[slot] ? w.commit(dataDir) : Promise.reject(new StorageError('InsufficientWriteQuorum', 'shard write failed')),
+          okSlots[slot]
+            ? w.commit(dataDir)
+            : Promise.reject(new StorageError('InsufficientWriteQuorum', 'shard write failed')),
         );
         reduceWriteResults(commits, wq, `putObject ${bucket}/${key}: commit shards`);
         okSlots = commits.map((r) => r.ok);
@@ -341,7 +377,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       // Step 2: the record, on every drive that holds its shard; the write is
       // committed once write quorum holds it (a read quorum then sees it).
       const puts = await settleAll(this.drives, (d, slot) => {
-        if (!okSlots[slot]) return Promise.reject(new StorageError('InsufficientWriteQuorum', 'shard write failed'));
+        if (!okSlots[slot])
+          return Promise.reject(new StorageError('InsufficientWriteQuorum', 'shard write failed'));
         const version: ObjectVersion = { ...base, driveIndex: layout[slot] ?? 0 };
         if (inline) version.inline = slotWriters[slot]?.inlineBytes() ?? new Uint8Array(0);
         return d.putObjectRecord(bucket, key, { v: RECORD_FORMAT_VERSION, versions: [version] });
@@ -352,7 +389,9 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         const undo = await settleAll(this.drives, (d, slot) => {
           if (!puts[slot]?.ok) return Promise.resolve();
           const prev = previous[slot];
-          return prev?.ok && prev.value ? d.putObjectRecord(bucket, key, prev.value) : d.deleteObjectRecord(bucket, key);
+          return prev?.ok && prev.value
+            ? d.putObjectRecord(bucket, key, prev.value)
+            : d.deleteObjectRecord(bucket, key);
         });
         if (undo.some((r) => !r.ok)) {
           // Some drives still name the new version (they failed mid-rollback): keep its
@@ -367,7 +406,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       // Step 3: the old version's data is unreferenced now. Readers that already opened
       // it keep their file descriptors (unlink does not affect open files).
       const oldDirs = new Set<string>();
-      for (const r of previous) if (r.ok && r.value) for (const v of r.value.versions) if (!v.inline) oldDirs.add(v.dataDir);
+      for (const r of previous)
+        if (r.ok && r.value) for (const v of r.value.versions) if (!v.inline) oldDirs.add(v.dataDir);
       oldDirs.delete(dataDir);
       await this.deleteDataDirs(oldDirs);
       if (puts.some((r) => !r.ok)) this.healer.enqueue(bucket, key);
@@ -396,7 +436,12 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   }
 
   /** Queues a heal when a reachable drive lacks the agreed record. */
-  private maybeHeal(bucket: string, key: string, agreeing: boolean[], results: DriveResult<ObjectRecord | null>[]): void {
+  private maybeHeal(
+    bucket: string,
+    key: string,
+    agreeing: boolean[],
+    results: DriveResult<ObjectRecord | null>[],
+  ): void {
     const needs = results.some((r, slot) => !agreeing[slot] && (r.ok || !isOffline(r.error)));
     if (needs) this.healer.enqueue(bucket, key);
   }
@@ -429,7 +474,10 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       if (usable < version.k && version.sizeBytes > 0) {
         await Promise.all(handles.map((h) => h.close()));
         if (attempt === 0) continue;
-        throw new StorageError('InsufficientReadQuorum', `object ${bucket}/${key}: only ${usable} of ${version.k} needed shards readable`);
+        throw new StorageError(
+          'InsufficientReadQuorum',
+          `object ${bucket}/${key}: only ${usable} of ${version.k} needed shards readable`,
+        );
       }
       const openFailed = opened.some((o) => !o.ok && !isOffline(o.error));
       if (openFailed) this.healer.enqueue(bucket, key);
@@ -471,11 +519,16 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       const puts = await settleAll(this.drives, (d, slot) => {
         const r = results[slot];
         if (!pick.agreeing[slot] || !r?.ok || !r.value) {
-          return Promise.reject(new StorageError('InsufficientWriteQuorum', 'drive lacks the current version'));
+          return Promise.reject(
+            new StorageError('InsufficientWriteQuorum', 'drive lacks the current version'),
+          );
         }
         const [head, ...rest] = r.value.versions;
         if (!head) return Promise.reject(new RangeError('empty record'));
-        return d.putObjectRecord(bucket, key, { v: RECORD_FORMAT_VERSION, versions: [{ ...head, metadata: { ...metadata }, modTimeMs }, ...rest] });
+        return d.putObjectRecord(bucket, key, {
+          v: RECORD_FORMAT_VERSION,
+          versions: [{ ...head, metadata: { ...metadata }, modTimeMs }, ...rest],
+        });
       });
       reduceWriteResults(puts, writeQuorum(version.k, version.m), `updateObjectMetadata ${bucket}/${key}`);
       if (puts.some((p) => !p.ok)) this.healer.enqueue(bucket, key);
@@ -502,7 +555,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       const deletes = await settleAll(this.drives, (d) => d.deleteObjectRecord(bucket, key));
       reduceWriteResults(deletes, writeQuorum(this.k, this.m), `deleteObject ${bucket}/${key}`);
       const dirs = new Set<string>();
-      for (const r of results) if (r.ok && r.value) for (const v of r.value.versions) if (!v.inline) dirs.add(v.dataDir);
+      for (const r of results)
+        if (r.ok && r.value) for (const v of r.value.versions) if (!v.inline) dirs.add(v.dataDir);
       await this.deleteDataDirs(dirs);
     } finally {
       release();
@@ -516,12 +570,21 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
    * only keys up to the smallest "last key" among drives that returned a full page are
    * complete on every drive, so the batch stops there.
    */
-  private async scanBatch(bucket: string, prefix: string, cursor: string, skipUnder: boolean, limit: number): Promise<ScanBatch> {
+  private async scanBatch(
+    bucket: string,
+    prefix: string,
+    cursor: string,
+    skipUnder: boolean,
+    limit: number,
+  ): Promise<ScanBatch> {
     const scans = await settleAll(this.drives, (d) =>
       d.scanObjectRecords(bucket, { prefix, startAfter: cursor, skipUnderStartAfter: skipUnder, limit }),
     );
     if (countOk(scans) < readQuorum(this.k, this.m)) {
-      throw new StorageError('InsufficientReadQuorum', `listing ${bucket}: only ${countOk(scans)} drives answered`);
+      throw new StorageError(
+        'InsufficientReadQuorum',
+        `listing ${bucket}: only ${countOk(scans)} drives answered`,
+      );
     }
     let bound: string | null = null;
     for (const s of scans) {
@@ -536,7 +599,9 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         if (bound !== null && compareUtf8(key, bound) > 0) break;
         let results = byKey.get(key);
         if (!results) {
-          results = scans.map((x): DriveResult<ObjectRecord | null> => (x.ok ? { ok: true, value: null } : x));
+          results = scans.map(
+            (x): DriveResult<ObjectRecord | null> => (x.ok ? { ok: true, value: null } : x),
+          );
           byKey.set(key, results);
         }
         results[slot] = { ok: true, value: record };
@@ -658,9 +723,16 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   }
 
   async heal(opts?: { bucket?: string }): Promise<HealReport> {
-    const report: HealReport = { objectsScanned: 0, objectsHealed: 0, shardsRepaired: 0, objectsFailed: 0, bucketsHealed: 0 };
+    const report: HealReport = {
+      objectsScanned: 0,
+      objectsHealed: 0,
+      shardsRepaired: 0,
+      objectsFailed: 0,
+      bucketsHealed: 0,
+    };
     report.bucketsHealed = await this.healBuckets();
-    const buckets = opts?.bucket !== undefined ? [opts.bucket] : (await this.listBuckets()).map((b) => b.name);
+    const buckets =
+      opts?.bucket !== undefined ? [opts.bucket] : (await this.listBuckets()).map((b) => b.name);
     for (const bucket of buckets) {
       let cursor = '';
       for (;;) {
@@ -693,8 +765,9 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     for (const r of lists) if (r.ok) for (const b of r.value) names.add(b.name);
     let healed = 0;
     for (const name of names) {
-      const perDrive = lists.map((r): DriveResult<BucketRecord | null> =>
-        r.ok ? { ok: true, value: r.value.find((b) => b.name === name) ?? null } : r,
+      const perDrive = lists.map(
+        (r): DriveResult<BucketRecord | null> =>
+          r.ok ? { ok: true, value: r.value.find((b) => b.name === name) ?? null } : r,
       );
       let pick: ReturnType<typeof pickByQuorum<BucketRecord>>;
       try {
@@ -735,7 +808,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       try {
         pick = this.pickVersion(results, `object ${bucket}/${key}`);
       } catch (err) {
-        if (isStorageError(err, 'InsufficientReadQuorum')) return { healed: false, shardsRepaired: 0, failed: true };
+        if (isStorageError(err, 'InsufficientReadQuorum'))
+          return { healed: false, shardsRepaired: 0, failed: true };
         throw err;
       }
       if (!pick.value) return this.removeDangling(bucket, key, results);
@@ -798,7 +872,11 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         free.splice(free.indexOf(shard), 1);
         const drive = this.drives[slot];
         if (!drive) continue;
-        targets.push({ slot, shard, writer: new DriveShardWriter(drive, version.inline ? Number.POSITIVE_INFINITY : 0) });
+        targets.push({
+          slot,
+          shard,
+          writer: new DriveShardWriter(drive, version.inline ? Number.POSITIVE_INFINITY : 0),
+        });
       }
       const writers: (ShardWriter | null)[] = new Array<ShardWriter | null>(total).fill(null);
       for (const t of targets) writers[t.shard] = t.writer;
@@ -806,7 +884,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         await healShards({ codec, readers, writers, objectSizeBytes: version.sizeBytes, pool: this.pool });
       } catch (err) {
         await Promise.all(targets.map((t) => t.writer.abort()));
-        if (isStorageError(err, 'InsufficientReadQuorum')) return { healed: false, shardsRepaired: 0, failed: true };
+        if (isStorageError(err, 'InsufficientReadQuorum'))
+          return { healed: false, shardsRepaired: 0, failed: true };
         throw err;
       }
 
@@ -825,7 +904,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
             repaired++;
             const stale = results[slot];
             if (stale?.ok && stale.value) {
-              for (const v of stale.value.versions) if (!v.inline && v.dataDir !== version.dataDir) await drive.deleteDataDir(v.dataDir);
+              for (const v of stale.value.versions)
+                if (!v.inline && v.dataDir !== version.dataDir) await drive.deleteDataDir(v.dataDir);
             }
           } catch (err) {
             await writer.abort();
@@ -841,7 +921,11 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   }
 
   /** A quorum says the key does not exist: drop records of failed writes and their data. */
-  private async removeDangling(bucket: string, key: string, results: DriveResult<ObjectRecord | null>[]): Promise<ObjectHealResult> {
+  private async removeDangling(
+    bucket: string,
+    key: string,
+    results: DriveResult<ObjectRecord | null>[],
+  ): Promise<ObjectHealResult> {
     let removed = 0;
     await settleAll(this.drives, async (d, slot) => {
       const r = results[slot];
@@ -854,7 +938,11 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   }
 }
 
-function verifyShard(reader: ShardReader, version: ObjectVersion, sizeBytes: number | undefined): Promise<boolean> {
+function verifyShard(
+  reader: ShardReader,
+  version: ObjectVersion,
+  sizeBytes: number | undefined,
+): Promise<boolean> {
   return verifyShardStream(reader, version.sizeBytes, version.k, sizeBytes);
 }
 

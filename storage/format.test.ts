@@ -29,7 +29,8 @@ async function resolve(paths: string[]) {
   }
 }
 
-const formatOf = async (path: string) => JSON.parse(await readFile(join(path, '.strata.sys', 'format.json'), 'utf8'));
+const formatOf = async (path: string) =>
+  JSON.parse(await readFile(join(path, '.strata.sys', 'format.json'), 'utf8'));
 
 describe('resolveFormats', () => {
   it('creates a new deployment on empty drives, then accepts it unchanged', async () => {
@@ -37,7 +38,12 @@ describe('resolveFormats', () => {
     const first = await resolve(paths);
     expect(first.created).toBe(true);
     const f2 = await formatOf(paths[2] ?? '');
-    expect(f2).toMatchObject({ formatVersion: 1, deploymentId: first.deploymentId, driveIndex: 2, driveId: first.set[2] });
+    expect(f2).toMatchObject({
+      formatVersion: 1,
+      deploymentId: first.deploymentId,
+      driveIndex: 2,
+      driveId: first.set[2],
+    });
     const again = await resolve(paths);
     expect(again).toMatchObject({ created: false, deploymentId: first.deploymentId, freshSlots: [] });
   });
@@ -91,7 +97,9 @@ describe('openStorage', () => {
     await expect(openStorage({ drives: [...paths].reverse(), logger: noopLogger })).rejects.toThrow(
       /cannot start storage: drive .* is in slot 1/,
     );
-    await expect(openStorage({ drives: paths, parityShards: 3, logger: noopLogger })).rejects.toThrow(/parity 3/);
+    await expect(openStorage({ drives: paths, parityShards: 3, logger: noopLogger })).rejects.toThrow(
+      /parity 3/,
+    );
     await expect(openStorage({ drives: [], logger: noopLogger })).rejects.toThrow(/1 to 16 drives/);
   });
 

@@ -43,7 +43,10 @@ export class FormatError extends Error {
  * - an empty drive in a slot → formatted with that slot's id, listed in freshSlots.
  * Unreachable drives are listed in offlineSlots; they must not exceed what the quorum tolerates.
  */
-export async function resolveFormats(drives: readonly Drive[], opts: { minAgreeing: number; logger: Logger }): Promise<FormatResolution> {
+export async function resolveFormats(
+  drives: readonly Drive[],
+  opts: { minAgreeing: number; logger: Logger },
+): Promise<FormatResolution> {
   const n = drives.length;
   const formats: Array<DriveFormat | null | 'offline'> = await Promise.all(
     drives.map(async (drive) => {
@@ -51,7 +54,9 @@ export async function resolveFormats(drives: readonly Drive[], opts: { minAgreei
         return await drive.readFormat();
       } catch (err) {
         if (isDriveError(err, 'FileCorrupt')) {
-          throw new FormatError(`drive ${drive.endpoint}: format.json is unreadable (${err.message}); fix or wipe the drive`);
+          throw new FormatError(
+            `drive ${drive.endpoint}: format.json is unreadable (${err.message}); fix or wipe the drive`,
+          );
         }
         opts.logger.warn({ drive: drive.endpoint, err }, 'drive unreachable at start');
         return 'offline';
@@ -60,10 +65,14 @@ export async function resolveFormats(drives: readonly Drive[], opts: { minAgreei
   );
   const offlineSlots = formats.flatMap((f, i) => (f === 'offline' ? [i] : []));
 
-  const formatted = formats.flatMap((f, i) => (f !== null && f !== 'offline' ? [{ slot: i, format: f }] : []));
+  const formatted = formats.flatMap((f, i) =>
+    f !== null && f !== 'offline' ? [{ slot: i, format: f }] : [],
+  );
   if (formatted.length === 0) {
     if (n - offlineSlots.length < opts.minAgreeing) {
-      throw new FormatError(`only ${n - offlineSlots.length} of ${n} drives are reachable; cannot create a new deployment`);
+      throw new FormatError(
+        `only ${n - offlineSlots.length} of ${n} drives are reachable; cannot create a new deployment`,
+      );
     }
     const deploymentId = randomUUID();
     const set = drives.map(() => randomUUID());
@@ -106,13 +115,17 @@ export async function resolveFormats(drives: readonly Drive[], opts: { minAgreei
       );
     }
     if (format.set.join(',') !== reference.set.join(',')) {
-      throw new FormatError(`drive ${path} has a set layout that disagrees with the other drives; refusing to start`);
+      throw new FormatError(
+        `drive ${path} has a set layout that disagrees with the other drives; refusing to start`,
+      );
     }
     const expectedId = reference.set[slot];
     if (format.driveId !== expectedId || format.driveIndex !== slot) {
       const belongs = reference.set.indexOf(format.driveId);
       const where =
-        belongs >= 0 ? `it belongs in slot ${belongs + 1} (${drives[belongs]?.endpoint ?? '?'})` : 'its id is not part of this set';
+        belongs >= 0
+          ? `it belongs in slot ${belongs + 1} (${drives[belongs]?.endpoint ?? '?'})`
+          : 'its id is not part of this set';
       throw new FormatError(
         `drive ${path} is in slot ${slot + 1} but ${where}; the drive order changed — pass the drives in their original order`,
       );
@@ -125,10 +138,19 @@ export async function resolveFormats(drives: readonly Drive[], opts: { minAgreei
     const drive = drives[slot];
     if (!drive) continue;
     await drive.writeFormat(formatFor(reference.deploymentId, reference.set, slot));
-    opts.logger.warn({ drive: drive.endpoint, slot }, 'formatted an empty drive into its slot; a full heal will rebuild it');
+    opts.logger.warn(
+      { drive: drive.endpoint, slot },
+      'formatted an empty drive into its slot; a full heal will rebuild it',
+    );
     freshSlots.push(slot);
   }
-  return { deploymentId: reference.deploymentId, set: reference.set, freshSlots, offlineSlots, created: false };
+  return {
+    deploymentId: reference.deploymentId,
+    set: reference.set,
+    freshSlots,
+    offlineSlots,
+    created: false,
+  };
 }
 
 function formatFor(deploymentId: string, set: string[], slot: number): DriveFormat {

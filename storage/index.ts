@@ -25,7 +25,7 @@ export type {
   StorageAdmin,
   StorageErrorCode,
 } from './types.js';
-export { StorageError, isStorageError } from './types.js';
+export { isStorageError, StorageError } from './types.js';
 
 /**
  * Bytes of stripe buffers shared by all reads, writes and heals. A 4-drive set uses
@@ -49,7 +49,9 @@ export interface OpenStorageOptions {
  * message is meant for a human; the caller prints it and exits. Empty drives found in
  * a slot are formatted into it and a full heal starts in the background.
  */
-export async function openStorage(opts: OpenStorageOptions): Promise<{ objectLayer: ObjectLayer; admin: StorageAdmin }> {
+export async function openStorage(
+  opts: OpenStorageOptions,
+): Promise<{ objectLayer: ObjectLayer; admin: StorageAdmin }> {
   const n = opts.drives.length;
   if (n < 1 || n > 16) throw new Error(`storage needs 1 to 16 drives, got ${n}`);
   if (new Set(opts.drives).size !== n) throw new Error('the same drive path is listed twice');
@@ -60,7 +62,9 @@ export async function openStorage(opts: OpenStorageOptions): Promise<{ objectLay
     throw new Error(`invalid parity ${parityShards} for ${n} drives: ${(err as Error).message}`);
   }
   if (parityShards > n - parityShards) {
-    throw new Error(`parity ${parityShards} exceeds data shards ${n - parityShards}: at most half the drives may be parity`);
+    throw new Error(
+      `parity ${parityShards} exceeds data shards ${n - parityShards}: at most half the drives may be parity`,
+    );
   }
   const logger = opts.logger.child({ component: 'storage' });
 
@@ -69,7 +73,10 @@ export async function openStorage(opts: OpenStorageOptions): Promise<{ objectLay
   const drives: Drive[] = opts.drives.map((path) => new LocalDrive(path));
   let resolution: Awaited<ReturnType<typeof resolveFormats>>;
   try {
-    resolution = await resolveFormats(drives, { minAgreeing: readQuorum(n - parityShards, parityShards), logger });
+    resolution = await resolveFormats(drives, {
+      minAgreeing: readQuorum(n - parityShards, parityShards),
+      logger,
+    });
   } catch (err) {
     await Promise.all(drives.map((d) => d.close()));
     if (err instanceof FormatError) throw new Error(`cannot start storage: ${err.message}`, { cause: err });
@@ -83,7 +90,13 @@ export async function openStorage(opts: OpenStorageOptions): Promise<{ objectLay
     logger,
   });
   logger.info(
-    { drives: n, dataShards: n - parityShards, parityShards, deploymentId: resolution.deploymentId, offline: resolution.offlineSlots },
+    {
+      drives: n,
+      dataShards: n - parityShards,
+      parityShards,
+      deploymentId: resolution.deploymentId,
+      offline: resolution.offlineSlots,
+    },
     'storage opened',
   );
   if (resolution.freshSlots.length > 0) {

@@ -15,7 +15,13 @@ driveContractSuite('LocalDrive', async () => {
 describe('LocalDrive faults', () => {
   const format = () => {
     const set = [randomUUID()];
-    return { formatVersion: 1 as const, deploymentId: randomUUID(), set, driveId: set[0] ?? '', driveIndex: 0 };
+    return {
+      formatVersion: 1 as const,
+      deploymentId: randomUUID(),
+      set,
+      driveId: set[0] ?? '',
+      driveIndex: 0,
+    };
   };
 
   it('surfaces DriveNotFound when its directory vanished', async () => {

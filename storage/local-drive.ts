@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, readdir, rename, rm, stat, statfs } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Database, type RootDatabase, open as openLmdb } from 'lmdb';
+import { type Database, open as openLmdb, type RootDatabase } from 'lmdb';
 import {
   type DiskInfo,
   type Drive,
   DriveError,
   type DriveFormat,
+  isDriveError,
   type RecordScan,
   type ScannedRecord,
   type ShardHandle,
-  isDriveError,
 } from './drive.js';
 import { type BucketRecord, type ObjectRecord, parseBucketRecord, parseObjectRecord } from './records.js';
 
@@ -73,7 +73,8 @@ function errnoOf(err: unknown): string | undefined {
 function toDriveError(err: unknown, what: string, notFound: 'FileNotFound' | 'DriveNotFound'): DriveError {
   if (isDriveError(err)) return err;
   const errno = errnoOf(err);
-  if (errno === 'ENOENT' || errno === 'ENOTDIR') return new DriveError(notFound, `${what}: not found`, { cause: err });
+  if (errno === 'ENOENT' || errno === 'ENOTDIR')
+    return new DriveError(notFound, `${what}: not found`, { cause: err });
   return new DriveError('DriveFaulty', `${what}: ${errno ?? String(err)}`, { cause: err });
 }
 
@@ -166,8 +167,16 @@ export class LocalDrive implements Drive {
         await rm(join(this.tmpDir, name), { force: true, recursive: true });
       }
       const env = openLmdb({ path: join(this.sysDir, META_DIR), maxDbs: 4, ...RECORD_ENCODING });
-      const buckets = env.openDB<unknown, Buffer>({ name: BUCKETS_DB, keyEncoding: 'binary', ...RECORD_ENCODING });
-      const objects = env.openDB<unknown, Buffer>({ name: OBJECTS_DB, keyEncoding: 'binary', ...RECORD_ENCODING });
+      const buckets = env.openDB<unknown, Buffer>({
+        name: BUCKETS_DB,
+        keyEncoding: 'binary',
+        ...RECORD_ENCODING,
+      });
+      const objects = env.openDB<unknown, Buffer>({
+        name: OBJECTS_DB,
+        keyEncoding: 'binary',
+        ...RECORD_ENCODING,
+      });
       this.meta = { env, buckets, objects, formatIno };
     } catch (err) {
       throw toDriveError(err, `opening metadata of ${this.endpoint}`, 'DriveNotFound');
@@ -200,7 +209,10 @@ export class LocalDrive implements Drive {
       throw toDriveError(err, `drive ${this.endpoint}`, 'DriveNotFound');
     }
     if (ino !== meta.formatIno) {
-      throw new DriveError('DriveNotFound', `drive ${this.endpoint} was wiped or replaced since it was opened`);
+      throw new DriveError(
+        'DriveNotFound',
+        `drive ${this.endpoint} was wiped or replaced since it was opened`,
+      );
     }
     return meta;
   }
@@ -260,7 +272,9 @@ export class LocalDrive implements Drive {
       const after = Buffer.from(`${bucket}/${scan.startAfter}`, 'utf8');
       // Smallest key strictly greater than `after` is after + 0x00; the smallest key
       // not starting with `after` is its successor.
-      const afterStart = scan.skipUnderStartAfter ? successor(after) : Buffer.concat([after, Buffer.from([0])]);
+      const afterStart = scan.skipUnderStartAfter
+        ? successor(after)
+        : Buffer.concat([after, Buffer.from([0])]);
       if (Buffer.compare(afterStart, start) > 0) start = afterStart;
     }
     if (Buffer.compare(start, end) >= 0) return [];
@@ -459,7 +473,10 @@ class LocalShardHandle implements ShardHandle {
   async read(offset: number, length: number): Promise<Uint8Array> {
     if (this.closed) throw new DriveError('DriveClosed', `${this.what}: handle closed`);
     if (offset + length > this.sizeBytes) {
-      throw new DriveError('FileCorrupt', `${this.what}: read past end (${offset + length} > ${this.sizeBytes})`);
+      throw new DriveError(
+        'FileCorrupt',
+        `${this.what}: read past end (${offset + length} > ${this.sizeBytes})`,
+      );
     }
     const cache = this.cache;
     if (cache && offset >= this.cacheStart && offset + length <= this.cacheStart + cache.length) {
@@ -506,7 +523,8 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** Data dirs and temp ids become path components: only UUIDs are accepted. */
 function assertUuid(id: string): void {
-  if (!UUID_RE.test(id)) throw new DriveError('FileNotFound', `invalid data dir or temp id ${JSON.stringify(id)}`);
+  if (!UUID_RE.test(id))
+    throw new DriveError('FileNotFound', `invalid data dir or temp id ${JSON.stringify(id)}`);
 }
 
 async function fsyncDir(dir: string): Promise<void> {

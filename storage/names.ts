@@ -10,7 +10,8 @@ const BUCKET_NAME_RE = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
 
 /** Throws StorageError('InvalidName') unless `bucket` is a storable bucket name (S3 rules, plus '_'). */
 export function validateBucketName(bucket: string): void {
-  if (!BUCKET_NAME_RE.test(bucket)) throw new StorageError('InvalidName', `invalid bucket name ${JSON.stringify(bucket)}`);
+  if (!BUCKET_NAME_RE.test(bucket))
+    throw new StorageError('InvalidName', `invalid bucket name ${JSON.stringify(bucket)}`);
 }
 
 /**

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DriveError } from './drive.js';
-import { type DriveResult, pickByQuorum, readQuorum, reduceWriteResults, settleAll, writeQuorum } from './quorum.js';
+import {
+  type DriveResult,
+  pickByQuorum,
+  readQuorum,
+  reduceWriteResults,
+  settleAll,
+  writeQuorum,
+} from './quorum.js';
 import { isStorageError } from './types.js';
 
 interface V {
@@ -34,7 +41,9 @@ describe('quorum sizes', () => {
 
 describe('reduceWriteResults', () => {
   it('passes at quorum', () => {
-    expect(() => reduceWriteResults([{ ok: true, value: 1 }, { ok: true, value: 1 }, fail<number>()], 2, 'w')).not.toThrow();
+    expect(() =>
+      reduceWriteResults([{ ok: true, value: 1 }, { ok: true, value: 1 }, fail<number>()], 2, 'w'),
+    ).not.toThrow();
   });
   it('throws InsufficientWriteQuorum below quorum with the drive error as cause', () => {
     try {
@@ -63,9 +72,14 @@ describe('pickByQuorum', () => {
     expect(pick([ok(null), ok(null), fail(), ok({ id: 'a', t: 1 })]).value).toBeNull();
   });
   it('prefers the newest of two groups that both reach quorum, and any value over null', () => {
-    expect(pick([ok({ id: 'old', t: 1 }), ok({ id: 'old', t: 1 }), ok({ id: 'new', t: 2 }), ok({ id: 'new', t: 2 })]).value?.id).toBe(
-      'new',
-    );
+    expect(
+      pick([
+        ok({ id: 'old', t: 1 }),
+        ok({ id: 'old', t: 1 }),
+        ok({ id: 'new', t: 2 }),
+        ok({ id: 'new', t: 2 }),
+      ]).value?.id,
+    ).toBe('new');
     expect(pick([ok(null), ok(null), ok({ id: 'a', t: 1 }), ok({ id: 'a', t: 1 })]).value?.id).toBe('a');
   });
   it('throws InsufficientReadQuorum when no group reaches quorum', () => {

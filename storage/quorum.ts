@@ -21,7 +21,10 @@ export function writeQuorum(k: number, m: number): number {
 export type DriveResult<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** Runs `fn` on every item concurrently and collects settled results in order. */
-export async function settleAll<D, T>(items: readonly D[], fn: (item: D, index: number) => Promise<T>): Promise<DriveResult<T>[]> {
+export async function settleAll<D, T>(
+  items: readonly D[],
+  fn: (item: D, index: number) => Promise<T>,
+): Promise<DriveResult<T>[]> {
   return Promise.all(
     items.map(async (item, index): Promise<DriveResult<T>> => {
       try {
@@ -55,14 +58,22 @@ function firstError<T>(results: readonly DriveResult<T>[]): unknown {
  * StorageError('InsufficientWriteQuorum') with the first drive error as cause.
  * Non-drive errors (bugs) are rethrown as they are when they prevented the quorum.
  */
-export function reduceWriteResults<T>(results: readonly DriveResult<T>[], quorum: number, what: string): void {
+export function reduceWriteResults<T>(
+  results: readonly DriveResult<T>[],
+  quorum: number,
+  what: string,
+): void {
   const ok = countOk(results);
   if (ok >= quorum) return;
   const cause = firstError(results);
   if (cause !== undefined && !isDriveError(cause)) throw cause;
-  throw new StorageError('InsufficientWriteQuorum', `${what}: ${ok} of ${results.length} drives succeeded, need ${quorum}`, {
-    cause,
-  });
+  throw new StorageError(
+    'InsufficientWriteQuorum',
+    `${what}: ${ok} of ${results.length} drives succeeded, need ${quorum}`,
+    {
+      cause,
+    },
+  );
 }
 
 /** The answer agreed by a quorum, and which drives agreed with it. */

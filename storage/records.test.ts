@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { asBinary, open } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RECORD_ENCODING } from './local-drive.js';
-import { type BucketRecord, type ObjectRecord, RecordFormatError, parseBucketRecord, parseObjectRecord } from './records.js';
+import {
+  type BucketRecord,
+  type ObjectRecord,
+  parseBucketRecord,
+  parseObjectRecord,
+  RecordFormatError,
+} from './records.js';
 
 /**
  * Golden fixtures: storage/fixtures/*-v1.msgpack are the bytes LocalDrive stores for
@@ -29,7 +35,12 @@ const expectedObject: ObjectRecord = {
     },
   ],
 };
-const expectedBucket: BucketRecord = { v: 1, name: 'photos', createdAtMs: 1_764_000_000_000, location: 'eu-west-1' };
+const expectedBucket: BucketRecord = {
+  v: 1,
+  name: 'photos',
+  createdAtMs: 1_764_000_000_000,
+  location: 'eu-west-1',
+};
 
 const fixturesDir = join(import.meta.dirname, 'fixtures');
 
@@ -48,19 +59,26 @@ describe('record golden fixtures (v1)', () => {
   it.each([
     ['object-record-v1.msgpack', expectedObject, parseObjectRecord],
     ['bucket-record-v1.msgpack', expectedBucket, parseBucketRecord],
-  ] as const)('%s decodes to the expected record and re-encodes to the same bytes', async (file, expected, parse) => {
-    const fixture = await readFile(join(fixturesDir, file));
-    await env.put('fixture', asBinary(fixture));
-    const decoded = parse(env.get('fixture'));
-    expect(normalize(decoded)).toEqual(normalize(expected));
-    await env.put('encoded', expected);
-    expect(Buffer.from(env.getBinary('encoded') ?? new Uint8Array()).equals(fixture)).toBe(true);
-  });
+  ] as const)(
+    '%s decodes to the expected record and re-encodes to the same bytes',
+    async (file, expected, parse) => {
+      const fixture = await readFile(join(fixturesDir, file));
+      await env.put('fixture', asBinary(fixture));
+      const decoded = parse(env.get('fixture'));
+      expect(normalize(decoded)).toEqual(normalize(expected));
+      await env.put('encoded', expected);
+      expect(Buffer.from(env.getBinary('encoded') ?? new Uint8Array()).equals(fixture)).toBe(true);
+    },
+  );
 });
 
 /** Buffers and Uint8Arrays compare equal by content. */
 function normalize(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v) => (v instanceof Uint8Array || (v && v.type === 'Buffer') ? [...(v.data ?? v)] : v)));
+  return JSON.parse(
+    JSON.stringify(value, (_k, v) =>
+      v instanceof Uint8Array || (v && v.type === 'Buffer') ? [...(v.data ?? v)] : v,
+    ),
+  );
 }
 
 describe('parseObjectRecord', () => {

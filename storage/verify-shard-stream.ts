@@ -1,5 +1,11 @@
 import { BITROT_HASH_SIZE_BYTES, bitrotVerify } from './erasure/bitrot.js';
-import { blockCount, blockLengthAt, shardBlockOffset, shardFileSizeBytes, shardSizeFor } from './erasure/layout.js';
+import {
+  blockCount,
+  blockLengthAt,
+  shardBlockOffset,
+  shardFileSizeBytes,
+  shardSizeFor,
+} from './erasure/layout.js';
 import type { ShardReader } from './erasure/types.js';
 
 /**
