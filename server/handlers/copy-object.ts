@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { GetObjectResult, ObjectInfo, ObjectMetadata } from '../../storage/index.js';
+import { isValidBucketName } from '../bucket-name.js';
 import { evaluatePreconditions } from '../conditional.js';
 import { checksumEntries, metadataFromHeaders } from '../object-metadata.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
@@ -24,6 +25,9 @@ const MAX_KEY_BYTES = 1024;
 export async function copyObject(ctx: S3Context): Promise<S3Response> {
   rejectUnsupportedWriteHeaders(ctx.headers);
   const source = parseCopySource(header(ctx, 'x-amz-copy-source') ?? '');
+  if (!isValidBucketName(source.bucket)) {
+    throw new S3Error('NoSuchBucket', { extra: { BucketName: source.bucket } });
+  }
   const directive = (header(ctx, 'x-amz-metadata-directive') ?? 'COPY').toUpperCase();
   if (directive !== 'COPY' && directive !== 'REPLACE') {
     throw new S3Error('InvalidArgument', {
