@@ -26,7 +26,7 @@ describe('LocalDrive faults', () => {
 
   it('surfaces DriveNotFound when its directory vanished', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'strata-drive-'));
-    const drive = new LocalDrive(dir);
+    const drive = new LocalDrive(dir, { livenessCheckIntervalMs: 0 });
     await drive.writeFormat(format());
     await drive.putBucketRecord({ v: 1, name: 'b', createdAtMs: 1, location: '' });
     await rm(dir, { recursive: true, force: true });
@@ -42,7 +42,7 @@ describe('LocalDrive faults', () => {
 
   it('surfaces DriveNotFound when its contents were wiped, and reads unformatted after reopen', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'strata-drive-'));
-    const drive = new LocalDrive(dir);
+    const drive = new LocalDrive(dir, { livenessCheckIntervalMs: 0 });
     await drive.writeFormat(format());
     await rm(join(dir, '.strata.sys'), { recursive: true, force: true });
     await rm(join(dir, 'data'), { recursive: true, force: true });
@@ -62,6 +62,71 @@ describe('LocalDrive faults', () => {
     const drive = new LocalDrive(dir);
     await expect(drive.readFormat()).rejects.toSatisfy((e) => isDriveError(e, 'FileCorrupt'));
     await drive.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('LocalDrive on-disk layout (v1)', () => {
+  it('stores the record as the golden fixture bytes and inline bytes raw under key + 0x00 + versionId', async () => {
+    const { open } = await import('lmdb');
+    const { readFile } = await import('node:fs/promises');
+    const { RECORD_ENCODING } = await import('./local-drive.js');
+    const dir = await mkdtemp(join(tmpdir(), 'strata-drive-'));
+    const drive = new LocalDrive(dir);
+    const set = [randomUUID()];
+    await drive.writeFormat({
+      formatVersion: 1,
+      deploymentId: randomUUID(),
+      set,
+      driveId: set[0] ?? '',
+      driveIndex: 0,
+    });
+    const inlineBytes = new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 104, 101, 108, 0, 0, 0, 0, 0]);
+    const version = {
+      versionId: 'null',
+      modTimeMs: 1_764_000_000_123,
+      sizeBytes: 5,
+      etag: '5d41402abc4b2a76b9719d911017c592',
+      metadata: { 'content-type': 'text/plain', 'x-amz-meta-color': 'blue' },
+      dataDir: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      k: 2,
+      m: 2,
+      driveIndex: 3,
+      blockSizeBytes: 1_048_576,
+    };
+    await drive.putObjectRecord('photos', 'cat.jpg', {
+      v: 1,
+      versions: [{ ...version, inline: inlineBytes }],
+    });
+    await drive.close();
+
+    const env = open({ path: join(dir, '.strata.sys', 'meta'), maxDbs: 4, ...RECORD_ENCODING });
+    const objects = env.openDB({ name: 'objects', keyEncoding: 'binary', ...RECORD_ENCODING });
+    const inline = env.openDB({ name: 'inline', keyEncoding: 'binary', encoding: 'binary' });
+    const fixture = await readFile(join(import.meta.dirname, 'fixtures', 'object-record-v1.msgpack'));
+    expect(objects.getBinary(Buffer.from('photos/cat.jpg'))?.equals(fixture)).toBe(true);
+    const raw = inline.getBinary(Buffer.from('photos/cat.jpg\u0000null'));
+    expect(raw && Buffer.from(raw).equals(inlineBytes)).toBe(true);
+    await env.close();
+
+    // Overwriting with a file-backed version and deleting leave no inline blobs behind.
+    const again = new LocalDrive(dir);
+    expect(await again.readFormat()).not.toBeNull();
+    expect([...((await again.getObjectRecord('photos', 'cat.jpg'))?.versions[0]?.inline ?? [])]).toEqual([
+      ...inlineBytes,
+    ]);
+    await again.putObjectRecord('photos', 'cat.jpg', { v: 1, versions: [version] });
+    expect((await again.getObjectRecord('photos', 'cat.jpg'))?.versions[0]?.inline).toBeUndefined();
+    await again.putObjectRecord('photos', 'cat.jpg', {
+      v: 1,
+      versions: [{ ...version, inline: inlineBytes }],
+    });
+    await again.deleteObjectRecord('photos', 'cat.jpg');
+    await again.close();
+    const env2 = open({ path: join(dir, '.strata.sys', 'meta'), maxDbs: 4, ...RECORD_ENCODING });
+    const inline2 = env2.openDB({ name: 'inline', keyEncoding: 'binary', encoding: 'binary' });
+    expect([...inline2.getKeys({})]).toHaveLength(0);
+    await env2.close();
     await rm(dir, { recursive: true, force: true });
   });
 });

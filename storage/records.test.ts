@@ -14,10 +14,12 @@ import {
 
 /**
  * Golden fixtures: storage/fixtures/*-v1.msgpack are the bytes LocalDrive stores for
- * these records. If a change to the record shape or encoding breaks this test, the
- * change is an on-disk format change: add a new version and a migration instead.
+ * these records (an object record is stored without its inline bytes, which go raw
+ * into the 'inline' db: local-drive.test.ts pins that split). If a change to the record
+ * shape or encoding breaks this test, the change is an on-disk format change: add a
+ * new version and a migration instead.
  */
-const expectedObject: ObjectRecord = {
+export const expectedObject: ObjectRecord = {
   v: 1,
   versions: [
     {
@@ -31,11 +33,10 @@ const expectedObject: ObjectRecord = {
       m: 2,
       driveIndex: 3,
       blockSizeBytes: 1_048_576,
-      inline: new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 104, 101, 108, 0, 0, 0, 0, 0]),
     },
   ],
 };
-const expectedBucket: BucketRecord = {
+export const expectedBucket: BucketRecord = {
   v: 1,
   name: 'photos',
   createdAtMs: 1_764_000_000_000,
