@@ -19,7 +19,7 @@ import {
  * shape or encoding breaks this test, the change is an on-disk format change: add a
  * new version and a migration instead.
  */
-export const expectedObject: ObjectRecord = {
+const expectedObject: ObjectRecord = {
   v: 1,
   versions: [
     {
@@ -36,7 +36,7 @@ export const expectedObject: ObjectRecord = {
     },
   ],
 };
-export const expectedBucket: BucketRecord = {
+const expectedBucket: BucketRecord = {
   v: 1,
   name: 'photos',
   createdAtMs: 1_764_000_000_000,
