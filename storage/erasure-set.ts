@@ -28,6 +28,7 @@ import {
   type ObjectRecord,
   type ObjectVersion,
   RECORD_FORMAT_VERSION,
+  sameVersion,
   versionIdentity,
 } from './records.js';
 import {
@@ -271,6 +272,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   private pickVersion(results: DriveResult<ObjectRecord | null>[], what: string) {
     return pickByQuorum(results, {
       identity: (r) => versionIdentity(current(r)),
+      same: (a, b) => sameVersion(current(a), current(b)),
       quorumOf: (r) => readQuorum(current(r).k, current(r).m),
       nullQuorum: readQuorum(this.k, this.m),
       rank: (r) => current(r).modTimeMs,

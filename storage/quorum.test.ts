@@ -98,3 +98,30 @@ describe('settleAll', () => {
     expect(res.map((r) => (r.ok ? r.value : 'err'))).toEqual([10, 'err', 30]);
   });
 });
+
+describe('pickByQuorum fast path', () => {
+  const opts = {
+    identity: (v: V) => v.id,
+    quorumOf: () => 2,
+    nullQuorum: 2,
+    rank: (v: V) => v.t,
+    what: 'test',
+    same: (a: V, b: V) => a.id === b.id,
+  };
+  it('agrees with the slow path when all answers match', () => {
+    const res = pickByQuorum(
+      [ok({ id: 'a', t: 1 }), fail(), ok({ id: 'a', t: 1 }), ok({ id: 'a', t: 1 })],
+      opts,
+    );
+    expect(res).toMatchObject({ count: 3, agreeing: [true, false, true, true] });
+    expect(res.value?.id).toBe('a');
+  });
+  it('falls back to grouping when answers differ', () => {
+    const res = pickByQuorum(
+      [ok({ id: 'a', t: 1 }), ok({ id: 'b', t: 2 }), ok({ id: 'b', t: 2 }), ok(null)],
+      opts,
+    );
+    expect(res.value?.id).toBe('b');
+    expect(res.agreeing).toEqual([false, true, true, false]);
+  });
+});

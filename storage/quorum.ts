@@ -103,8 +103,29 @@ export function pickByQuorum<T>(
     nullQuorum: number;
     rank: (value: T) => number;
     what: string;
+    /** Optional cheap equality (same identity): enables the common-case fast path. */
+    same?: (a: T, b: T) => boolean;
   },
 ): QuorumPick<T> {
+  // Fast path, the common case: every drive that answered holds the same value.
+  const same = opts.same;
+  if (same) {
+    let first: T | null = null;
+    let agree = true;
+    let count = 0;
+    for (const r of results) {
+      if (!r.ok) continue;
+      if (r.value === null || (first !== null && !same(first, r.value))) {
+        agree = false;
+        break;
+      }
+      first ??= r.value;
+      count++;
+    }
+    if (agree && first !== null && count >= opts.quorumOf(first)) {
+      return { value: first, agreeing: results.map((r) => r.ok), count };
+    }
+  }
   const groups = new Map<string, { value: T | null; members: number[] }>();
   for (let i = 0; i < results.length; i++) {
     const r = results[i];

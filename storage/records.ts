@@ -78,11 +78,12 @@ function parseVersion(value: unknown): ObjectVersion {
   if (!isObject(value)) throw new RecordFormatError('object version is not a map');
   const metadataRaw = value.metadata;
   if (!isObject(metadataRaw)) throw new RecordFormatError('object version metadata is not a map');
-  const metadata: Record<string, string> = {};
-  for (const [name, v] of Object.entries(metadataRaw)) {
-    if (typeof v !== 'string') throw new RecordFormatError(`metadata ${name} is not a string`);
-    metadata[name] = v;
+  for (const name in metadataRaw) {
+    if (typeof metadataRaw[name] !== 'string')
+      throw new RecordFormatError(`metadata ${name} is not a string`);
   }
+  // Freshly decoded and checked above: every value is a string.
+  const metadata = metadataRaw as Record<string, string>;
   const version: ObjectVersion = {
     versionId: str(value, 'versionId'),
     modTimeMs: num(value, 'modTimeMs'),
@@ -137,6 +138,17 @@ export function parseBucketRecord(value: unknown): BucketRecord {
     default:
       throw new RecordFormatError(`unknown bucket record version ${String(value.v)}`);
   }
+}
+
+/** True when two drives hold the same version (same fields as versionIdentity; no allocation). */
+export function sameVersion(a: ObjectVersion, b: ObjectVersion): boolean {
+  return (
+    a.versionId === b.versionId &&
+    a.modTimeMs === b.modTimeMs &&
+    a.etag === b.etag &&
+    a.dataDir === b.dataDir &&
+    a.sizeBytes === b.sizeBytes
+  );
 }
 
 /**
