@@ -492,6 +492,18 @@ describe('ErasureSet faults and healing', () => {
     await set.drainHealQueue();
   });
 
+  it('keeps serving with one slow drive', async () => {
+    const { set, drives } = await faultySet(4);
+    const objects = await populate(set);
+    const d1 = drives[1];
+    if (!d1) throw new Error('setup');
+    d1.mode = 'slow';
+    d1.slowDelayMs = 20;
+    await expectAll(set, objects);
+    await put(set, 'bkt', 'late', randomBytes(300_000));
+    d1.mode = 'none';
+  });
+
   async function corrupt(file: string): Promise<Buffer> {
     const original = await readFile(file);
     const bytes = Buffer.from(original);

@@ -4,91 +4,96 @@ import type { BucketRecord, ObjectRecord } from './records.js';
 
 /**
  * A Drive wrapper for fault tests (MinIO's naughty disk): forwards to an inner drive
- * unless told to fail every call, or to corrupt the bytes shard reads return.
+ * unless told to fail every call, to corrupt the bytes shard reads return, or to
+ * answer every call `slowDelayMs` late.
  */
-export type FaultMode = 'none' | 'fail' | 'corrupt-reads';
+export type FaultMode = 'none' | 'fail' | 'corrupt-reads' | 'slow';
 
 export class FaultyDrive implements Drive {
   readonly endpoint: string;
   mode: FaultMode;
+  /** Delay added to every call in 'slow' mode. */
+  slowDelayMs: number;
   private readonly inner: Drive;
 
   constructor(inner: Drive, mode: FaultMode = 'none') {
     this.inner = inner;
     this.endpoint = inner.endpoint;
     this.mode = mode;
+    this.slowDelayMs = 50;
   }
 
-  private gate(): void {
+  private async gate(): Promise<void> {
     if (this.mode === 'fail') throw new DriveError('DriveFaulty', `injected fault on ${this.endpoint}`);
+    if (this.mode === 'slow') await new Promise((resolve) => setTimeout(resolve, this.slowDelayMs));
   }
 
   async readFormat(): Promise<DriveFormat | null> {
-    this.gate();
+    await this.gate();
     return this.inner.readFormat();
   }
   async writeFormat(format: DriveFormat): Promise<void> {
-    this.gate();
+    await this.gate();
     return this.inner.writeFormat(format);
   }
   async getBucketRecord(bucket: string): Promise<BucketRecord | null> {
-    this.gate();
+    await this.gate();
     return this.inner.getBucketRecord(bucket);
   }
   async putBucketRecord(record: BucketRecord): Promise<void> {
-    this.gate();
+    await this.gate();
     return this.inner.putBucketRecord(record);
   }
   async deleteBucketRecord(bucket: string): Promise<void> {
-    this.gate();
+    await this.gate();
     return this.inner.deleteBucketRecord(bucket);
   }
   async listBucketRecords(): Promise<BucketRecord[]> {
-    this.gate();
+    await this.gate();
     return this.inner.listBucketRecords();
   }
   async getObjectRecord(bucket: string, key: string): Promise<ObjectRecord | null> {
-    this.gate();
+    await this.gate();
     return this.inner.getObjectRecord(bucket, key);
   }
   async putObjectRecord(bucket: string, key: string, record: ObjectRecord): Promise<void> {
-    this.gate();
+    await this.gate();
     return this.inner.putObjectRecord(bucket, key, record);
   }
   async deleteObjectRecord(bucket: string, key: string): Promise<void> {
-    this.gate();
+    await this.gate();
     return this.inner.deleteObjectRecord(bucket, key);
   }
   async scanObjectRecords(bucket: string, scan: RecordScan): Promise<ScannedRecord[]> {
-    this.gate();
+    await this.gate();
     return this.inner.scanObjectRecords(bucket, scan);
   }
   async createTempShard(): Promise<string> {
-    this.gate();
+    await this.gate();
     return this.inner.createTempShard();
   }
   async appendTempShard(tempId: string, chunk: Uint8Array): Promise<void> {
-    this.gate();
+    await this.gate();
     return this.inner.appendTempShard(tempId, chunk);
   }
   async syncTempShard(tempId: string): Promise<void> {
-    this.gate();
+    await this.gate();
     return this.inner.syncTempShard(tempId);
   }
   async commitShard(tempId: string, dataDir: string): Promise<void> {
-    this.gate();
+    await this.gate();
     return this.inner.commitShard(tempId, dataDir);
   }
   async abortTempShard(tempId: string): Promise<void> {
     return this.inner.abortTempShard(tempId);
   }
   async openShard(dataDir: string): Promise<ShardHandle> {
-    this.gate();
+    await this.gate();
     const handle = await this.inner.openShard(dataDir);
     return {
       sizeBytes: handle.sizeBytes,
       read: async (offset, length) => {
-        this.gate();
+        await this.gate();
         const bytes = await handle.read(offset, length);
         if (this.mode !== 'corrupt-reads') return bytes;
         const copy = Uint8Array.from(bytes);
@@ -99,11 +104,11 @@ export class FaultyDrive implements Drive {
     };
   }
   async deleteDataDir(dataDir: string): Promise<void> {
-    this.gate();
+    await this.gate();
     return this.inner.deleteDataDir(dataDir);
   }
   async diskInfo(): Promise<DiskInfo> {
-    this.gate();
+    await this.gate();
     return this.inner.diskInfo();
   }
   async close(): Promise<void> {
