@@ -140,6 +140,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   private readonly codecs: Map<string, ErasureCodec>;
   private readonly healer: Healer;
   private backgroundHeal: Promise<void> | null;
+  /** Repairs made by background full heals since the last heal() call reported them. */
+  private unreportedRepairs: Pick<HealReport, 'objectsHealed' | 'shardsRepaired' | 'bucketsHealed'>;
   private closed: boolean;
 
   constructor(opts: ErasureSetOptions) {
@@ -158,6 +160,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       healObject: (bucket, key) => this.healObject(bucket, key),
     });
     this.backgroundHeal = null;
+    this.unreportedRepairs = { objectsHealed: 0, shardsRepaired: 0, bucketsHealed: 0 };
     this.closed = false;
   }
 
@@ -709,8 +712,13 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   startBackgroundHeal(reason: string): void {
     if (this.backgroundHeal) return;
     this.logger.info({ reason }, 'background heal started');
-    this.backgroundHeal = this.heal()
-      .then((report) => this.logger.info({ ...report }, 'background heal finished'))
+    this.backgroundHeal = this.healPass()
+      .then((report) => {
+        this.unreportedRepairs.objectsHealed += report.objectsHealed;
+        this.unreportedRepairs.shardsRepaired += report.shardsRepaired;
+        this.unreportedRepairs.bucketsHealed += report.bucketsHealed;
+        this.logger.info({ ...report }, 'background heal finished');
+      })
       .catch((err: unknown) => this.logger.error({ err }, 'background heal failed'))
       .finally(() => {
         this.backgroundHeal = null;
@@ -724,7 +732,25 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     }
   }
 
+  /**
+   * A full heal (or one bucket). A background rebuild started at open (fresh drive)
+   * covers the same objects: when no bucket is given, this waits for it and reports the
+   * repairs it made since the last heal() as part of this call's counts, so an operator
+   * running heal right after replacing a drive sees the rebuild whichever pass did it.
+   */
   async heal(opts?: { bucket?: string }): Promise<HealReport> {
+    if (opts?.bucket !== undefined) return this.healPass(opts);
+    await this.backgroundHeal;
+    const report = await this.healPass();
+    const bg = this.unreportedRepairs;
+    this.unreportedRepairs = { objectsHealed: 0, shardsRepaired: 0, bucketsHealed: 0 };
+    report.objectsHealed += bg.objectsHealed;
+    report.shardsRepaired += bg.shardsRepaired;
+    report.bucketsHealed += bg.bucketsHealed;
+    return report;
+  }
+
+  private async healPass(opts?: { bucket?: string }): Promise<HealReport> {
     const report: HealReport = {
       objectsScanned: 0,
       objectsHealed: 0,
