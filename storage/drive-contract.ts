@@ -122,8 +122,8 @@ export function driveContractSuite(
       const dataDir = randomUUID();
       const bytes = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 7) & 0xff);
       const tempId = await drive.createTempShard();
-      await drive.appendTempShard(tempId, bytes.subarray(0, 1000));
-      await drive.appendTempShard(tempId, bytes.subarray(1000));
+      await drive.appendTempShard(tempId, [bytes.subarray(0, 8), bytes.subarray(8, 1000)]);
+      await drive.appendTempShard(tempId, [bytes.subarray(1000)]);
       await drive.syncTempShard(tempId);
       await expect(drive.openShard(dataDir)).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
       await drive.commitShard(tempId, dataDir);
@@ -152,10 +152,10 @@ export function driveContractSuite(
     it('aborts temp shards idempotently and rejects unknown temp ids', async () => {
       await drive.writeFormat(format);
       const tempId = await drive.createTempShard();
-      await drive.appendTempShard(tempId, new Uint8Array(10));
+      await drive.appendTempShard(tempId, [new Uint8Array(10)]);
       await drive.abortTempShard(tempId);
       await drive.abortTempShard(tempId);
-      await expect(drive.appendTempShard(tempId, new Uint8Array(1))).rejects.toSatisfy((e) =>
+      await expect(drive.appendTempShard(tempId, [new Uint8Array(1)])).rejects.toSatisfy((e) =>
         isDriveError(e, 'FileNotFound'),
       );
       await expect(drive.commitShard(tempId, randomUUID())).rejects.toSatisfy((e) =>

@@ -1,6 +1,9 @@
 import type { Drive } from './drive.js';
 import type { ShardWriter } from './erasure/types.js';
 
+/** Pieces up to this size are held back and written together with the next chunk (one writev). */
+const GATHER_MAX_BYTES = 64;
+
 /**
  * A shard stream headed for one drive: kept in memory while it stays within
  * `inlineLimitBytes` (the object may end up inline in the record), spilled to a temp
@@ -29,20 +32,21 @@ export class DriveShardWriter implements ShardWriter {
   }
 
   async write(chunk: Uint8Array): Promise<void> {
-    if (this.tempId === null && this.bufferedBytes + chunk.byteLength <= this.inlineLimitBytes) {
-      // The caller reuses `chunk` after we resolve: keep a copy.
+    const spilling = this.tempId !== null || this.bufferedBytes + chunk.byteLength > this.inlineLimitBytes;
+    if (!spilling || (chunk.byteLength <= GATHER_MAX_BYTES && this.tempId !== null)) {
+      // In memory (inline candidate), or a small piece (a bitrot header) held back to
+      // go out with the shard that follows it in one gathered write. The caller reuses
+      // `chunk` after we resolve: keep a copy.
       this.chunks.push(Uint8Array.prototype.slice.call(chunk));
       this.bufferedBytes += chunk.byteLength;
       return;
     }
-    if (this.tempId === null) {
-      this.tempId = await this.drive.createTempShard();
-      const buffered = this.chunks;
-      this.chunks = [];
-      this.bufferedBytes = 0;
-      for (const c of buffered) await this.drive.appendTempShard(this.tempId, c);
-    }
-    await this.drive.appendTempShard(this.tempId, chunk);
+    this.tempId ??= await this.drive.createTempShard();
+    const held = this.chunks;
+    this.chunks = [];
+    this.bufferedBytes = 0;
+    held.push(chunk);
+    await this.drive.appendTempShard(this.tempId, held);
   }
 
   /** The whole stream, when it did not spill. */
@@ -57,6 +61,12 @@ export class DriveShardWriter implements ShardWriter {
   async commit(dataDir: string): Promise<void> {
     const tempId = this.tempId;
     if (tempId === null) throw new RangeError('commit of a shard stream that was not spilled');
+    if (this.chunks.length > 0) {
+      const held = this.chunks;
+      this.chunks = [];
+      this.bufferedBytes = 0;
+      await this.drive.appendTempShard(tempId, held);
+    }
     await this.drive.syncTempShard(tempId);
     await this.drive.commitShard(tempId, dataDir);
     this.tempId = null;

@@ -149,8 +149,12 @@ export interface Drive {
    * readers; a drive may delete leftovers at open (crash recovery).
    */
   createTempShard(): Promise<string>;
-  /** Appends bytes to a temp shard; the chunk may be reused once this resolves. Throws FileNotFound for an unknown id. */
-  appendTempShard(tempId: string, chunk: Uint8Array): Promise<void>;
+  /**
+   * Appends `chunks`, in order, to a temp shard (one gathered write where the drive can:
+   * a bitrot header and its shard cost one system call). The chunks may be reused once
+   * this resolves. Throws FileNotFound for an unknown id.
+   */
+  appendTempShard(tempId: string, chunks: readonly Uint8Array[]): Promise<void>;
   /** fdatasyncs and closes a temp shard: its bytes are durable once this resolves. */
   syncTempShard(tempId: string): Promise<void>;
   /**

@@ -72,9 +72,9 @@ export class FaultyDrive implements Drive {
     await this.gate();
     return this.inner.createTempShard();
   }
-  async appendTempShard(tempId: string, chunk: Uint8Array): Promise<void> {
+  async appendTempShard(tempId: string, chunks: readonly Uint8Array[]): Promise<void> {
     await this.gate();
-    return this.inner.appendTempShard(tempId, chunk);
+    return this.inner.appendTempShard(tempId, chunks);
   }
   async syncTempShard(tempId: string): Promise<void> {
     await this.gate();

@@ -394,14 +394,24 @@ export class LocalDrive implements Drive {
     return tempId;
   }
 
-  async appendTempShard(tempId: string, chunk: Uint8Array): Promise<void> {
+  async appendTempShard(tempId: string, chunks: readonly Uint8Array[]): Promise<void> {
     const fh = this.temps.get(tempId);
     if (!fh) throw new DriveError('FileNotFound', `temp shard ${tempId} is not open on ${this.endpoint}`);
     try {
-      let done = 0;
-      while (done < chunk.byteLength) {
-        const { bytesWritten } = await fh.write(chunk, done, chunk.byteLength - done);
-        done += bytesWritten;
+      let pending = chunks.filter((c) => c.byteLength > 0);
+      while (pending.length > 0) {
+        // writev may write less than asked: drop what was written and go again.
+        let written = (await fh.writev(pending)).bytesWritten;
+        const rest: Uint8Array[] = [];
+        for (const c of pending) {
+          if (written >= c.byteLength) {
+            written -= c.byteLength;
+            continue;
+          }
+          rest.push(written > 0 ? c.subarray(written) : c);
+          written = 0;
+        }
+        pending = rest;
       }
     } catch (err) {
       throw toDriveError(err, `writing temp shard on ${this.endpoint}`, 'FileNotFound');
