@@ -20,7 +20,10 @@ export const S3_ERRORS = {
   },
   BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty' },
   EntityTooLarge: { status: 400, message: 'Your proposed upload exceeds the maximum allowed object size.' },
-  EntityTooSmall: { status: 400, message: 'Your proposed upload is smaller than the minimum allowed object size.' },
+  EntityTooSmall: {
+    status: 400,
+    message: 'Your proposed upload is smaller than the minimum allowed object size.',
+  },
   ExpiredToken: { status: 400, message: 'The provided token has expired.' },
   IllegalLocationConstraintException: {
     status: 400,
@@ -75,7 +78,8 @@ export const S3_ERRORS = {
   },
   RequestTimeout: {
     status: 400,
-    message: 'Your socket connection to the server was not read from or written to within the timeout period.',
+    message:
+      'Your socket connection to the server was not read from or written to within the timeout period.',
   },
   ServiceUnavailable: { status: 503, message: 'Please reduce your request rate.' },
   SignatureDoesNotMatch: {
@@ -88,11 +92,18 @@ export const S3_ERRORS = {
     status: 400,
     message: "The provided 'x-amz-content-sha256' header does not match what was computed.",
   },
-  InvalidChunkSizeError: { status: 403, message: 'Only the last chunk is allowed to have a size less than 8192 bytes' },
-  MalformedPOSTRequest: { status: 400, message: 'The body of your POST request is not well-formed multipart/form-data.' },
+  InvalidChunkSizeError: {
+    status: 403,
+    message: 'Only the last chunk is allowed to have a size less than 8192 bytes',
+  },
+  MalformedPOSTRequest: {
+    status: 400,
+    message: 'The body of your POST request is not well-formed multipart/form-data.',
+  },
   UnsupportedSignature: {
     status: 400,
-    message: 'The provided request is signed with an unsupported STS Token version or the signature version is not supported.',
+    message:
+      'The provided request is signed with an unsupported STS Token version or the signature version is not supported.',
   },
   // Added by the HTTP layer (server/).
   InvalidURI: { status: 400, message: "Couldn't parse the specified URI." },
@@ -102,7 +113,8 @@ export const S3_ERRORS = {
   // Added by body verification (server/body/).
   MalformedTrailerError: {
     status: 400,
-    message: 'The request contained trailing data that was not well-formed or did not conform to our published schema.',
+    message:
+      'The request contained trailing data that was not well-formed or did not conform to our published schema.',
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 
