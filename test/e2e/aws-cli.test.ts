@@ -222,7 +222,8 @@ describe('aws-cli', () => {
       '--key',
       'api/copy',
       '--copy-source',
-      `${bucket}/${encodeURIComponent(key)}`,
+      // botocore URL-encodes the copy source itself.
+      `${bucket}/${key}`,
       '--metadata-directive',
       'REPLACE',
       '--metadata',
@@ -265,6 +266,5 @@ describe('aws-cli', () => {
     const missing = await aws.run(['s3api', 'head-object', '--bucket', bucket, '--key', 'missing']);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/404|Not Found/);
-    expect((await stat(outFile)).size).toBe(data.length);
   });
 });

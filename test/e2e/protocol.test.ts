@@ -146,7 +146,16 @@ describe('virtual-host addressing and region', () => {
     const bucket = uniqueBucketName('vhost');
     const host = `${bucket}.s3.local:${port}`;
     const opts = { host, region: 'eu-central-1' };
-    const create = await signedRequest(ep, { method: 'PUT', path: '/' }, opts);
+    // Outside us-east-1 a bucket needs its LocationConstraint (as on AWS).
+    const create = await signedRequest(
+      ep,
+      {
+        method: 'PUT',
+        path: '/',
+        body: '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-central-1</LocationConstraint></CreateBucketConfiguration>',
+      },
+      opts,
+    );
     expect(create.status, create.text).toBe(200);
 
     const key = 'v/😀 %2F + key';
