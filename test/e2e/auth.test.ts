@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -17,6 +18,12 @@ import {
 } from '../helpers/raw-request.js';
 import { createBucket, expectS3Error, expectStatus, getBytes, put } from '../helpers/s3.js';
 import { ROOT_ACCESS_KEY, uniqueBucketName, useStrataServer } from '../helpers/strata-server.js';
+
+function crc32Base64(data: Buffer): string {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(crc32(data) >>> 0);
+  return b.toString('base64');
+}
 
 describe('authentication', () => {
   const server = useStrataServer();
@@ -213,6 +220,49 @@ describe('authentication', () => {
     expect(r.status, r.text).toBe(403);
     expect(parseXmlError(r.text).code).toBe('SignatureDoesNotMatch');
     await expectStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'bad' })), 404);
+  });
+
+  it('STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER: a signed checksum trailer is verified and stored', async () => {
+    const s3 = server().client();
+    const bucket = uniqueBucketName('signedtrailer');
+    await createBucket(s3, bucket);
+    const data = bytesFor(150 * 1024 + 11, 'signed-trailer');
+    const crc = crc32Base64(data);
+    const path = `/${bucket}/${encodeKey('trailer 😀')}`;
+
+    const good = await streamingSignedPut(server().endpoint, path, data, {
+      trailers: { 'x-amz-checksum-crc32': crc },
+    });
+    expect(good.status, good.text).toBe(200);
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: bucket, Key: 'trailer 😀', ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumCRC32).toBe(crc);
+    expect((await getBytes(s3, bucket, 'trailer 😀')).equals(data)).toBe(true);
+  });
+
+  it('STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER: a wrong checksum or a bad trailer signature stores nothing', async () => {
+    const s3 = server().client();
+    const bucket = uniqueBucketName('signedtrailerbad');
+    await createBucket(s3, bucket);
+    const data = bytesFor(100 * 1024, 'signed-trailer-bad');
+    const crc = crc32Base64(data);
+    const wrongCrc = crc32Base64(Buffer.concat([data, Buffer.from('x')]));
+
+    const badDigest = await streamingSignedPut(server().endpoint, `/${bucket}/a`, data, {
+      trailers: { 'x-amz-checksum-crc32': wrongCrc },
+    });
+    expect(badDigest.status, badDigest.text).toBe(400);
+    expect(parseXmlError(badDigest.text).code).toBe('BadDigest');
+    await expectStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'a' })), 404);
+
+    const badSig = await streamingSignedPut(server().endpoint, `/${bucket}/b`, data, {
+      trailers: { 'x-amz-checksum-crc32': crc },
+      tamperTrailerSignature: true,
+    });
+    expect(badSig.status, badSig.text).toBe(403);
+    expect(parseXmlError(badSig.text).code).toBe('SignatureDoesNotMatch');
+    await expectStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'b' })), 404);
   });
 
   it('the stock SDK upload of a stream (STREAMING-UNSIGNED-PAYLOAD-TRAILER) is stored', async () => {

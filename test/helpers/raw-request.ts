@@ -153,25 +153,52 @@ export function signingKey(secret: string, shortDate: string, region: string, se
 }
 
 /**
- * A STREAMING-AWS4-HMAC-SHA256-PAYLOAD upload built by hand: signs the headers with
- * the streaming marker, then chains a signature over every chunk. `tamperChunk`
- * corrupts the signature of that chunk index (to test rejection).
+ * A STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER] upload built by hand: signs the
+ * headers with the streaming marker, then chains a signature over every chunk and,
+ * with `trailers`, over the trailer block. `tamperChunk` corrupts the signature of
+ * that chunk index; `tamperTrailerSignature` corrupts the trailer signature.
  */
 export async function streamingSignedPut(
   endpoint: string,
   path: string,
   data: Buffer,
-  opts: { chunkBytes?: number; tamperChunk?: number; headers?: Record<string, string> } = {},
+  opts: {
+    chunkBytes?: number;
+    tamperChunk?: number;
+    headers?: Record<string, string>;
+    trailers?: Record<string, string>;
+    tamperTrailerSignature?: boolean;
+  } = {},
 ): Promise<RawResponse> {
   const chunkBytes = opts.chunkBytes ?? 64 * 1024;
   const chunks: Buffer[] = [];
   for (let off = 0; off < data.length; off += chunkBytes) chunks.push(data.subarray(off, off + chunkBytes));
   chunks.push(Buffer.alloc(0));
-  const sigLen = 64;
-  let encodedLength = 0;
-  for (const c of chunks) {
-    encodedLength += c.length.toString(16).length + ';chunk-signature='.length + sigLen + 2 + c.length + 2;
-  }
+  const trailers = opts.trailers;
+  const withTrailer = trailers !== undefined;
+  // Trailer lines as sent (CRLF) and as signed (LF).
+  const trailerWire = Object.entries(trailers ?? {})
+    .map(([k, v]) => `${k}:${v}\r\n`)
+    .join('');
+  const trailerSigned = Object.entries(trailers ?? {})
+    .map(([k, v]) => `${k}:${v}\n`)
+    .join('');
+
+  const build = (chunkSigs: string[], trailerSig: string): Buffer => {
+    const parts: Buffer[] = [];
+    chunks.forEach((c, i) => {
+      parts.push(Buffer.from(`${c.length.toString(16)};chunk-signature=${chunkSigs[i]}\r\n`));
+      if (c.length > 0 || !withTrailer) parts.push(c, Buffer.from('\r\n'));
+    });
+    if (withTrailer) parts.push(Buffer.from(`${trailerWire}x-amz-trailer-signature:${trailerSig}\r\n\r\n`));
+    return Buffer.concat(parts);
+  };
+  const dummy = '0'.repeat(64);
+  const encodedLength = build(
+    chunks.map(() => dummy),
+    dummy,
+  ).length;
+
   const date = new Date();
   const headers = await signHeaders(
     endpoint,
@@ -183,7 +210,10 @@ export async function streamingSignedPut(
         'content-encoding': 'aws-chunked',
         'x-amz-decoded-content-length': String(data.length),
         'content-length': String(encodedLength),
-        'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+        'x-amz-content-sha256': withTrailer
+          ? 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER'
+          : 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+        ...(withTrailer ? { 'x-amz-trailer': Object.keys(trailers).join(',') } : {}),
       },
     },
     { signingDate: date },
@@ -195,16 +225,21 @@ export async function streamingSignedPut(
   const shortDate = amzDate.slice(0, 8);
   const scope = `${shortDate}/${REGION}/s3/aws4_request`;
   const key = signingKey(ROOT_SECRET_KEY, shortDate, REGION);
+  const tamper = (sig: string) => sig.replace(/^./, (ch) => (ch === '0' ? '1' : '0'));
   let prev = seed;
-  const parts: Buffer[] = [];
-  chunks.forEach((c, i) => {
+  const chunkSigs = chunks.map((c, i) => {
     const sts = ['AWS4-HMAC-SHA256-PAYLOAD', amzDate, scope, prev, EMPTY_SHA256, sha256Hex(c)].join('\n');
-    let sig = createHmac('sha256', key).update(sts).digest('hex');
+    const sig = createHmac('sha256', key).update(sts).digest('hex');
     prev = sig;
-    if (opts.tamperChunk === i) sig = sig.replace(/^./, (ch) => (ch === '0' ? '1' : '0'));
-    parts.push(Buffer.from(`${c.length.toString(16)};chunk-signature=${sig}\r\n`), c, Buffer.from('\r\n'));
+    return opts.tamperChunk === i ? tamper(sig) : sig;
   });
-  const body = Buffer.concat(parts);
+  let trailerSig = '';
+  if (withTrailer) {
+    const sts = ['AWS4-HMAC-SHA256-TRAILER', amzDate, scope, prev, sha256Hex(trailerSigned)].join('\n');
+    trailerSig = createHmac('sha256', key).update(sts).digest('hex');
+    if (opts.tamperTrailerSignature) trailerSig = tamper(trailerSig);
+  }
+  const body = build(chunkSigs, trailerSig);
   if (body.length !== encodedLength) throw new Error('chunked length miscomputed');
   return sendRaw(endpoint, { method: 'PUT', path, headers, body });
 }
