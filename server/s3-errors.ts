@@ -116,6 +116,33 @@ export const S3_ERRORS = {
     message:
       'The request contained trailing data that was not well-formed or did not conform to our published schema.',
   },
+  // Added for versioning, object lock, tagging and bucket configuration (issue 3).
+  InvalidTag: { status: 400, message: 'The TagKey you have provided is invalid' },
+  NoSuchTagSet: { status: 404, message: 'The TagSet does not exist' },
+  MalformedPolicy: { status: 400, message: 'Policies must be valid JSON and the first byte must be \'{\'' },
+  NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist' },
+  NoSuchLifecycleConfiguration: { status: 404, message: 'The lifecycle configuration does not exist' },
+  ServerSideEncryptionConfigurationNotFoundError: {
+    status: 404,
+    message: 'The server side encryption configuration was not found',
+  },
+  ObjectLockConfigurationNotFoundError: {
+    status: 404,
+    message: 'Object Lock configuration does not exist for this bucket',
+  },
+  NoSuchObjectLockConfiguration: {
+    status: 404,
+    message: 'The specified object does not have a ObjectLock configuration',
+  },
+  InvalidBucketState: { status: 409, message: 'The request is not valid with the current state of the bucket.' },
+  InvalidRetentionPeriod: {
+    status: 400,
+    message: 'Default retention period must be a positive integer value.',
+  },
+  MalformedACLError: {
+    status: 400,
+    message: 'The XML you provided was not well-formed or did not validate against our published schema.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type S3ErrorCode = keyof typeof S3_ERRORS;
