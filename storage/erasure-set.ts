@@ -32,16 +32,27 @@ import {
   versionIdentity,
 } from './records.js';
 import {
+  type BucketConfigName,
   type BucketInfo,
+  type CompleteMultipartOptions,
+  type DeleteObjectOptions,
+  type DeleteObjectResult,
   type GetObjectOptions,
   type GetObjectResult,
   type HealReport,
   isStorageError,
+  type ListMultipartUploadsOptions,
+  type ListMultipartUploadsResult,
+  type ListObjectVersionsOptions,
+  type ListObjectVersionsResult,
   type ListObjectsOptions,
   type ListObjectsResult,
+  type ListPartsResult,
+  type MultipartUploadInfo,
   type ObjectInfo,
   type ObjectLayer,
   type ObjectMetadata,
+  type PartInfo,
   type PutObjectOptions,
   type StorageAdmin,
   StorageError,
@@ -193,7 +204,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     return record;
   }
 
-  async makeBucket(bucket: string, opts: { location: string }): Promise<void> {
+  async makeBucket(bucket: string, opts: { location: string; objectLockEnabled?: boolean }): Promise<void> {
     validateBucketName(bucket);
     const release = await this.locks.acquire(`bucket\u0000${bucket}`);
     try {
@@ -432,7 +443,11 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     });
   }
 
-  async getObjectInfo(bucket: string, key: string): Promise<ObjectInfo> {
+  async getObjectInfo(
+    bucket: string,
+    key: string,
+    _opts?: { versionId?: string; allowDeleteMarker?: boolean },
+  ): Promise<ObjectInfo> {
     validateBucketName(bucket);
     validateObjectKey(key);
     const { version, pick, results } = await this.readVersion(bucket, key);
@@ -514,13 +529,20 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     }
   }
 
-  async updateObjectMetadata(bucket: string, key: string, metadata: ObjectMetadata): Promise<ObjectInfo> {
+  async updateObjectMetadata(
+    bucket: string,
+    key: string,
+    update: (current: ObjectInfo) => ObjectMetadata,
+    opts?: { versionId?: string; touch?: boolean },
+  ): Promise<ObjectInfo> {
     validateBucketName(bucket);
     validateObjectKey(key);
+    if (opts?.versionId !== undefined) throw new Error('not yet');
     const release = await this.locks.acquire(`${bucket}/${key}`);
     try {
       const { results, pick, version } = await this.readVersion(bucket, key);
-      const modTimeMs = Date.now();
+      const metadata = update(toObjectInfo(bucket, key, version));
+      const modTimeMs = opts?.touch === false ? version.modTimeMs : Date.now();
       const puts = await settleAll(this.drives, (d, slot) => {
         const r = results[slot];
         if (!pick.agreeing[slot] || !r?.ok || !r.value) {
@@ -543,7 +565,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     }
   }
 
-  async deleteObject(bucket: string, key: string): Promise<void> {
+  async deleteObject(bucket: string, key: string, _opts?: DeleteObjectOptions): Promise<DeleteObjectResult> {
     validateBucketName(bucket);
     validateObjectKey(key);
     const release = await this.locks.acquire(`${bucket}/${key}`);
@@ -553,7 +575,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       if (!pick.value) {
         await this.requireBucket(bucket);
         // Dangling records of failed writes on a minority of drives go too.
-        if (!results.some((r) => r.ok && r.value)) return;
+        if (!results.some((r) => r.ok && r.value)) return { isDeleteMarker: false };
       }
       // Records first, then data: a crash in between leaves orphan data, never a
       // record without its shards.
@@ -563,6 +585,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       for (const r of results)
         if (r.ok && r.value) for (const v of r.value.versions) if (!v.inline) dirs.add(v.dataDir);
       await this.deleteDataDirs(dirs);
+      return { isDeleteMarker: false };
     } finally {
       release();
     }
@@ -689,6 +712,72 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     };
     if (isTruncated) result.nextMarker = page[page.length - 1]?.key ?? '';
     return result;
+  }
+
+  async listObjectVersions(_bucket: string, _opts: ListObjectVersionsOptions): Promise<ListObjectVersionsResult> {
+    throw new Error('not yet');
+  }
+
+  async setBucketVersioning(_bucket: string, _state: 'Enabled' | 'Suspended'): Promise<void> {
+    throw new Error('not yet');
+  }
+
+  async getBucketConfig(_bucket: string, _name: BucketConfigName): Promise<string | undefined> {
+    throw new Error('not yet');
+  }
+
+  async putBucketConfig(_bucket: string, _name: BucketConfigName, _value: string | undefined): Promise<void> {
+    throw new Error('not yet');
+  }
+
+  // ---------------------------------------------------------------- multipart
+
+  async createMultipartUpload(_bucket: string, _key: string, _opts: { metadata: ObjectMetadata }): Promise<string> {
+    throw new Error('not yet');
+  }
+
+  async getMultipartUpload(_bucket: string, _key: string, _uploadId: string): Promise<MultipartUploadInfo> {
+    throw new Error('not yet');
+  }
+
+  async putObjectPart(
+    _bucket: string,
+    _key: string,
+    _uploadId: string,
+    _partNumber: number,
+    _body: Readable,
+    _opts: Omit<PutObjectOptions, 'metadata' | 'precondition'>,
+  ): Promise<PartInfo> {
+    throw new Error('not yet');
+  }
+
+  async listParts(
+    _bucket: string,
+    _key: string,
+    _uploadId: string,
+    _opts: { partNumberMarker: number; maxParts: number },
+  ): Promise<ListPartsResult> {
+    throw new Error('not yet');
+  }
+
+  async listMultipartUploads(
+    _bucket: string,
+    _opts: ListMultipartUploadsOptions,
+  ): Promise<ListMultipartUploadsResult> {
+    throw new Error('not yet');
+  }
+
+  async abortMultipartUpload(_bucket: string, _key: string, _uploadId: string): Promise<void> {
+    throw new Error('not yet');
+  }
+
+  async completeMultipartUpload(
+    _bucket: string,
+    _key: string,
+    _uploadId: string,
+    _opts: CompleteMultipartOptions,
+  ): Promise<ObjectInfo> {
+    throw new Error('not yet');
   }
 
   // ---------------------------------------------------------------- health
@@ -982,11 +1071,19 @@ function toObjectInfo(bucket: string, key: string, version: ObjectVersion): Obje
     etag: version.etag,
     lastModified: new Date(version.modTimeMs),
     versionId: version.versionId,
+    isDeleteMarker: false,
+    isLatest: true,
     metadata: { ...version.metadata },
     storageClass: STORAGE_CLASS,
   };
 }
 
 function toBucketInfo(record: BucketRecord): BucketInfo {
-  return { name: record.name, createdAt: new Date(record.createdAtMs), location: record.location };
+  return {
+    name: record.name,
+    createdAt: new Date(record.createdAtMs),
+    location: record.location,
+    versioning: 'Unversioned',
+    objectLockEnabled: false,
+  };
 }

@@ -11,19 +11,33 @@ import type { ObjectLayer, StorageAdmin } from './types.js';
 
 /** The only door into storage/ for other folders. */
 export type {
+  BucketConfigName,
   BucketInfo,
+  CompleteMultipartOptions,
+  DeleteObjectOptions,
+  DeleteObjectResult,
   GetObjectOptions,
   GetObjectResult,
   HealReport,
+  ListMultipartUploadsOptions,
+  ListMultipartUploadsResult,
   ListObjectsOptions,
   ListObjectsResult,
+  ListObjectVersionsOptions,
+  ListObjectVersionsResult,
+  ListPartsResult,
+  MultipartUploadInfo,
   ObjectInfo,
   ObjectLayer,
   ObjectMetadata,
+  ObjectPartInfo,
+  PartInfo,
   PutObjectFinal,
   PutObjectOptions,
   StorageAdmin,
   StorageErrorCode,
+  VersioningState,
+  WritePrecondition,
 } from './types.js';
 export { isStorageError, StorageError } from './types.js';
 

@@ -18,14 +18,34 @@ export type StorageErrorCode =
   /** Body ended before the declared size, or carried more bytes than declared. */
   | 'IncompleteBody'
   /** The key or bucket name cannot be stored (too long, invalid). */
-  | 'InvalidName';
+  | 'InvalidName'
+  /** A versionId that does not exist for the key (or is malformed). */
+  | 'NoSuchVersion'
+  /** GET/HEAD of a specific version that is a delete marker (S3 answers 405). */
+  | 'VersionIsDeleteMarker'
+  | 'NoSuchUpload'
+  /** CompleteMultipartUpload named a part that was not uploaded or whose ETag differs. */
+  | 'InvalidPart'
+  /** CompleteMultipartUpload parts not in strictly ascending order. */
+  | 'InvalidPartOrder';
 
 export class StorageError extends Error {
   readonly code: StorageErrorCode;
-  constructor(code: StorageErrorCode, message?: string, options?: { cause?: unknown }) {
+  /**
+   * For NoSuchKey when the latest version is a delete marker, and for
+   * VersionIsDeleteMarker: the marker's version id (S3 sends x-amz-delete-marker: true
+   * and x-amz-version-id).
+   */
+  readonly deleteMarkerVersionId: string | undefined;
+  constructor(
+    code: StorageErrorCode,
+    message?: string,
+    options?: { cause?: unknown; deleteMarkerVersionId?: string },
+  ) {
     super(message ?? code, options);
     this.name = 'StorageError';
     this.code = code;
+    this.deleteMarkerVersionId = options?.deleteMarkerVersionId;
   }
 }
 
@@ -42,7 +62,32 @@ export interface BucketInfo {
   createdAt: Date;
   /** LocationConstraint given at creation ('' means the default region). */
   location: string;
+  /** 'Unversioned' until PutBucketVersioning; never returns to it. */
+  versioning: VersioningState;
+  /** Set at creation only (x-amz-bucket-object-lock-enabled); implies versioning Enabled. */
+  objectLockEnabled: boolean;
 }
+
+export type VersioningState = 'Unversioned' | 'Enabled' | 'Suspended';
+
+/**
+ * Bucket sub-resources stored as opaque documents (server/ validates and interprets
+ * them; storage persists them in the bucket record at write quorum).
+ */
+export type BucketConfigName =
+  | 'policy'
+  | 'cors'
+  | 'lifecycle'
+  | 'encryption'
+  | 'tagging'
+  | 'object-lock'
+  | 'ownership'
+  | 'notification'
+  | 'website'
+  | 'replication'
+  | 'logging'
+  | 'accelerate'
+  | 'request-payment';
 
 /**
  * Metadata persisted with an object version, as a flat string map whose names
@@ -60,11 +105,38 @@ export interface ObjectInfo {
   /** ETag without quotes, as produced by PutObjectOptions.finalize. */
   etag: string;
   lastModified: Date;
-  /** 'null' until versioning arrives (issue 3). */
+  /** 'null' for objects written while versioning was never enabled or suspended. */
   versionId: string;
+  /** True when this version is a delete marker (sizeBytes 0, no data). */
+  isDeleteMarker: boolean;
+  /** True when this is the newest version of the key. */
+  isLatest: boolean;
   metadata: ObjectMetadata;
   storageClass: string;
+  /**
+   * For objects created by CompleteMultipartUpload: the parts in order (their sizes
+   * locate `partNumber` reads). Undefined for single-PUT objects.
+   */
+  parts?: ObjectPartInfo[];
 }
+
+export interface ObjectPartInfo {
+  partNumber: number;
+  sizeBytes: number;
+  /** ETag of the part without quotes. */
+  etag: string;
+  /** Per-part metadata from its finalize() (e.g. x-amz-checksum-* of the part). */
+  metadata: ObjectMetadata;
+}
+
+/**
+ * Checked under the key's write lock, against the current latest version (undefined
+ * when the key has none or its latest is a delete marker), right before commit. Throw
+ * to refuse the write (e.g. If-None-Match: * when the key exists): nothing is
+ * committed and the error is rethrown unchanged. This is what makes conditional
+ * writes atomic: of concurrent creators exactly one wins.
+ */
+export type WritePrecondition = (current: ObjectInfo | undefined) => void;
 
 export interface PutObjectFinal {
   /** ETag to store (no quotes). */
@@ -89,11 +161,98 @@ export interface PutObjectOptions {
   finalize: () => PutObjectFinal;
   /** Aborts the write (client went away): nothing is committed. */
   signal?: AbortSignal;
+  precondition?: WritePrecondition;
 }
 
 export interface GetObjectOptions {
   /** Inclusive byte range, already validated by the caller against the object's size. */
   range?: { start: number; end: number };
+  /** A specific version; latest when absent. */
+  versionId?: string;
+}
+
+export interface DeleteObjectOptions {
+  /** Delete exactly this version (or delete marker); absent: per versioning state. */
+  versionId?: string;
+  /**
+   * Checked under the key lock against the version about to be removed (only when
+   * versionId is given and exists). Throw to refuse (object lock retention/legal hold).
+   */
+  check?: (target: ObjectInfo) => void;
+}
+
+export interface DeleteObjectResult {
+  /** Version id removed, or of the delete marker created. Undefined in unversioned buckets. */
+  versionId?: string;
+  /** True when a delete marker was created, or the removed version was one. */
+  isDeleteMarker: boolean;
+}
+
+export interface ListObjectVersionsOptions {
+  prefix: string;
+  delimiter: string;
+  /** Exclusive key marker ('' to start at the beginning). */
+  keyMarker: string;
+  /** With keyMarker: continue after this version of keyMarker ('' = after all its versions). */
+  versionIdMarker: string;
+  maxKeys: number;
+}
+
+export interface ListObjectVersionsResult {
+  /** Versions and delete markers: keys in UTF-8 binary order, each key's versions newest first. */
+  versions: ObjectInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
+}
+
+export interface MultipartUploadInfo {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  initiated: Date;
+  /** Metadata given at CreateMultipartUpload (content-type, x-amz-meta-*, checksum algorithm...). */
+  metadata: ObjectMetadata;
+}
+
+export interface PartInfo extends ObjectPartInfo {
+  lastModified: Date;
+}
+
+export interface ListPartsResult {
+  parts: PartInfo[];
+  isTruncated: boolean;
+  nextPartNumberMarker?: number;
+}
+
+export interface ListMultipartUploadsOptions {
+  prefix: string;
+  delimiter: string;
+  keyMarker: string;
+  uploadIdMarker: string;
+  maxUploads: number;
+}
+
+export interface ListMultipartUploadsResult {
+  uploads: MultipartUploadInfo[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextUploadIdMarker?: string;
+}
+
+export interface CompleteMultipartOptions {
+  /** As requested by the client, in request order (storage checks order and existence). */
+  parts: { partNumber: number; etag: string }[];
+  /**
+   * Called under the key lock with the stored infos of the requested parts (in order)
+   * after InvalidPart/InvalidPartOrder checks; computes the final ETag and metadata
+   * (md5-of-md5s-N, composite checksums) and may throw (EntityTooSmall, BadDigest):
+   * then nothing is committed and the upload stays open.
+   */
+  finalize: (parts: PartInfo[]) => PutObjectFinal;
+  precondition?: WritePrecondition;
 }
 
 export interface GetObjectResult {
@@ -134,8 +293,14 @@ export interface ListObjectsResult {
  * StorageError for expected failures; anything else is a bug (500).
  */
 export interface ObjectLayer {
-  /** Throws BucketExists if present. */
-  makeBucket(bucket: string, opts: { location: string }): Promise<void>;
+  /** Throws BucketExists if present. objectLockEnabled also enables versioning. */
+  makeBucket(bucket: string, opts: { location: string; objectLockEnabled?: boolean }): Promise<void>;
+  /** Enabled/Suspended; throws NoSuchBucket. */
+  setBucketVersioning(bucket: string, state: 'Enabled' | 'Suspended'): Promise<void>;
+  /** Undefined when not set. Throws NoSuchBucket. */
+  getBucketConfig(bucket: string, name: BucketConfigName): Promise<string | undefined>;
+  /** undefined deletes the document. Throws NoSuchBucket. */
+  putBucketConfig(bucket: string, name: BucketConfigName, value: string | undefined): Promise<void>;
   /** Throws NoSuchBucket. */
   getBucketInfo(bucket: string): Promise<BucketInfo>;
   /** Sorted by name. */
@@ -150,18 +315,80 @@ export interface ObjectLayer {
    * body stream (e.g. the caller's checksum verification) are rethrown unchanged.
    */
   putObject(bucket: string, key: string, body: Readable, opts: PutObjectOptions): Promise<ObjectInfo>;
-  /** Throws NoSuchBucket / NoSuchKey. */
-  getObjectInfo(bucket: string, key: string): Promise<ObjectInfo>;
-  /** Throws NoSuchBucket / NoSuchKey. See GetObjectResult for stream ownership. */
+  /**
+   * Throws NoSuchBucket / NoSuchKey (latest is a delete marker: NoSuchKey with
+   * deleteMarkerVersionId) / NoSuchVersion / VersionIsDeleteMarker (HEAD of a marker
+   * by versionId returns it instead: see allowDeleteMarker).
+   */
+  getObjectInfo(
+    bucket: string,
+    key: string,
+    opts?: { versionId?: string; allowDeleteMarker?: boolean },
+  ): Promise<ObjectInfo>;
+  /** Errors as getObjectInfo. See GetObjectResult for stream ownership. */
   getObject(bucket: string, key: string, opts: GetObjectOptions): Promise<GetObjectResult>;
   /**
-   * Replaces the metadata of the current version without rewriting its data
-   * (self-copy with REPLACE). Returns the updated info (lastModified is now).
+   * Replaces the metadata of one version (latest when versionId is absent) without
+   * rewriting its data: self-copy with REPLACE (touch: lastModified becomes now), or
+   * tagging / retention / legal-hold updates (touch false: lastModified unchanged).
+   * `update` receives the current metadata under the key lock and returns the new map;
+   * it may throw to refuse.
    */
-  updateObjectMetadata(bucket: string, key: string, metadata: ObjectMetadata): Promise<ObjectInfo>;
-  /** Idempotent: deleting a missing key succeeds. Throws NoSuchBucket. */
-  deleteObject(bucket: string, key: string): Promise<void>;
+  updateObjectMetadata(
+    bucket: string,
+    key: string,
+    update: (current: ObjectInfo) => ObjectMetadata,
+    opts?: { versionId?: string; touch?: boolean },
+  ): Promise<ObjectInfo>;
+  /**
+   * Without versionId: unversioned bucket → removes the object (idempotent);
+   * Enabled → adds a delete marker; Suspended → a 'null' delete marker replacing the
+   * null version. With versionId: removes that version or marker (missing → success).
+   * Throws NoSuchBucket, or whatever opts.check throws.
+   */
+  deleteObject(bucket: string, key: string, opts?: DeleteObjectOptions): Promise<DeleteObjectResult>;
+  /** Latest versions only; keys whose latest version is a delete marker are skipped. */
   listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult>;
+  listObjectVersions(bucket: string, opts: ListObjectVersionsOptions): Promise<ListObjectVersionsResult>;
+
+  /** Throws NoSuchBucket. Returns the new upload id. */
+  createMultipartUpload(bucket: string, key: string, opts: { metadata: ObjectMetadata }): Promise<string>;
+  /** Throws NoSuchUpload. */
+  getMultipartUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUploadInfo>;
+  /**
+   * Streams one part (1..10000) as its own erasure-coded file; replaces an earlier
+   * part with the same number. Same body/finalize/signal contract as putObject.
+   * Throws NoSuchUpload.
+   */
+  putObjectPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+    opts: Omit<PutObjectOptions, 'metadata' | 'precondition'>,
+  ): Promise<PartInfo>;
+  listParts(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    opts: { partNumberMarker: number; maxParts: number },
+  ): Promise<ListPartsResult>;
+  listMultipartUploads(bucket: string, opts: ListMultipartUploadsOptions): Promise<ListMultipartUploadsResult>;
+  /** Removes the upload and all its parts' data. Throws NoSuchUpload. */
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
+  /**
+   * Commits a version whose record references the parts' data (no copy); unused parts
+   * are deleted. A retry of an already completed upload with the same parts returns
+   * the same ObjectInfo (kept for a while after completion). Throws NoSuchUpload,
+   * InvalidPart, InvalidPartOrder, or what finalize/precondition throw.
+   */
+  completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    opts: CompleteMultipartOptions,
+  ): Promise<ObjectInfo>;
 
   /** Quorum health: true when a write could succeed now (readiness). */
   isWritable(): Promise<boolean>;
