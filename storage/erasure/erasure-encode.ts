@@ -62,17 +62,12 @@ export async function encodeObject(body: Readable, opts: EncodeObjectOptions): P
   }
   signal?.throwIfAborted();
 
-  // An aborted request's body may simply stall, so the abort must win against a pending read.
-  let onAbort: (() => void) | null = null;
-  const aborted =
-    signal === undefined
-      ? null
-      : new Promise<never>((_, reject) => {
-          onAbort = () => reject(signal.reason);
-          signal.addEventListener('abort', onAbort, { once: true });
-        });
-  aborted?.catch(() => undefined);
   const chunks = new BodyChunks(body);
+  // An aborted request's body may simply stall, so the abort fails the pending read itself.
+  // (Not Promise.race against a long-lived abort promise: every race would leave a
+  // reaction on it holding that step's chunk, retaining the whole body until the end.)
+  const onAbort = (): void => chunks.fail(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
 
   const stripeBytes = stripeSizeBytes(k, codec.parityShards);
   let current: Buffer | null = null;
@@ -104,7 +99,7 @@ export async function encodeObject(body: Readable, opts: EncodeObjectOptions): P
 
   try {
     for (;;) {
-      const chunk = aborted === null ? await chunks.next() : await Promise.race([chunks.next(), aborted]);
+      const chunk = await chunks.next();
       if (chunk === END) break;
       const bytes = toBytes(chunk);
       sizeBytes += bytes.byteLength;
@@ -134,7 +129,7 @@ export async function encodeObject(body: Readable, opts: EncodeObjectOptions): P
     signal?.throwIfAborted();
     return { sizeBytes, failed };
   } finally {
-    if (onAbort !== null) signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
     chunks.close();
     if (current !== null) pool.release(current);
     // Let started writes settle before the caller cleans up their targets.
@@ -188,6 +183,14 @@ class BodyChunks {
       this.body.resume();
       await woken;
     }
+  }
+
+  /** Makes the pending and every later next() reject with `reason` (abort). */
+  fail(reason: unknown): void {
+    if (this.failed || this.ended) return;
+    this.failed = true;
+    this.error = reason;
+    this.notify();
   }
 
   /**
