@@ -42,6 +42,8 @@ describe('objectResponseHeaders', () => {
     etag: 'abc',
     lastModified: new Date('2024-01-02T03:04:05.678Z'),
     versionId: 'null',
+    isDeleteMarker: false,
+    isLatest: true,
     metadata: { 'content-type': 'text/plain', 'x-amz-meta-a': '1', 'x-amz-checksum-crc32': 'AAAAAA==' },
     storageClass: 'STANDARD',
   };

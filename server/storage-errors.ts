@@ -37,5 +37,16 @@ function mapCode(code: StorageErrorCode, ctx: { key?: string | undefined }) {
       return 'IncompleteBody' as const;
     case 'InvalidName':
       return ctx.key !== undefined ? ('KeyTooLongError' as const) : ('InvalidBucketName' as const);
+    case 'NoSuchVersion':
+      return 'NoSuchVersion' as const;
+    case 'VersionIsDeleteMarker':
+      // GET/HEAD of a delete marker by version id: 405, as AWS.
+      return 'MethodNotAllowed' as const;
+    case 'NoSuchUpload':
+      return 'NoSuchUpload' as const;
+    case 'InvalidPart':
+      return 'InvalidPart' as const;
+    case 'InvalidPartOrder':
+      return 'InvalidPartOrder' as const;
   }
 }
