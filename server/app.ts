@@ -10,8 +10,9 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { ObjectLayer, StorageAdmin } from '../storage/index.js';
-import { authenticate, type CredentialLookup } from './auth/index.js';
+import { type AuthResult, authenticate, type CredentialLookup } from './auth/index.js';
 import { isValidBucketName } from './bucket-name.js';
+import { actualRequestCorsHeaders, preflight } from './cors.js';
 import { BUILT_OPERATIONS, dispatch } from './dispatch.js';
 import { errorResponse } from './error-response.js';
 import { serveInternal } from './internal-endpoints.js';
@@ -63,9 +64,19 @@ const S3_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] 
 
 /** What the access log line says about a request. */
 interface RequestNote {
-  op?: S3Operation | 'Internal';
+  op?: S3Operation | 'Internal' | 'Preflight';
   bucket?: string;
 }
+
+/**
+ * POST Object carries its credentials and signature inside the multipart form; its
+ * handler verifies them (server/post-policy.ts) before any byte is stored.
+ */
+const AUTHENTICATED_BY_FORM: AuthResult = {
+  accessKeyId: '',
+  payload: { kind: 'unsigned' },
+  presigned: false,
+};
 
 /**
  * Builds the S3 HTTP server (not listening yet; the caller calls listen()).
@@ -196,6 +207,15 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
           );
         }
 
+        if (request.method === 'OPTIONS') {
+          // CORS preflight: unauthenticated, answered from the bucket's CORS rules.
+          note.op = 'Preflight';
+          note.bucket = target.bucket;
+          const headers = request.headers;
+          const answer = await preflight({ objectLayer: opts.objectLayer, ...target, headers });
+          return send(request, reply, answer);
+        }
+
         const op = resolveOperation({
           method: request.method,
           bucket: target.bucket,
@@ -207,15 +227,18 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         note.op = op;
         note.bucket = target.bucket;
 
-        const auth = authenticate(
-          {
-            method: request.method,
-            rawPath: target.rawPath,
-            rawQuery: target.rawQuery,
-            headers: request.headers,
-          },
-          { lookup: opts.credentials, region: opts.region, nowMs: nowMs() },
-        );
+        const auth =
+          op === 'PostObject'
+            ? AUTHENTICATED_BY_FORM
+            : authenticate(
+                {
+                  method: request.method,
+                  rawPath: target.rawPath,
+                  rawQuery: target.rawQuery,
+                  headers: request.headers,
+                },
+                { lookup: opts.credentials, region: opts.region, nowMs: nowMs() },
+              );
         if (!BUILT_OPERATIONS.has(op)) throw new S3Error('NotImplemented');
         if (target.key !== undefined && Buffer.byteLength(target.key) > MAX_KEY_BYTES) {
           throw new S3Error('KeyTooLongError', {
@@ -241,6 +264,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
           signal,
           log: request.log,
           requestId: request.id,
+          credentials: opts.credentials,
+          nowMs,
         };
         res = await dispatch(op, ctx);
       } catch (err) {
@@ -253,6 +278,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
           return reply.hijack();
         }
         res = closeIfUnread(request, errorResponse(err, errorContext(request, resourceBucket, resourceKey)));
+      }
+      if (request.headers.origin !== undefined && request.method !== 'OPTIONS') {
+        // Actual CORS requests get the matching rule's headers, on errors too (as S3).
+        const cors = await actualRequestCorsHeaders(
+          opts.objectLayer,
+          resourceBucket,
+          request.method,
+          request.headers,
+        );
+        res = { ...res, headers: { ...cors, ...res.headers } };
       }
       return send(request, reply, res);
     },

@@ -1,8 +1,10 @@
 import { copyObject } from './handlers/copy-object.js';
 import { createBucket } from './handlers/create-bucket.js';
 import { deleteBucket } from './handlers/delete-bucket.js';
+import { deleteBucketCors } from './handlers/delete-bucket-cors.js';
 import { deleteObject } from './handlers/delete-object.js';
 import { deleteObjects } from './handlers/delete-objects.js';
+import { getBucketCors } from './handlers/get-bucket-cors.js';
 import { getBucketLocation } from './handlers/get-bucket-location.js';
 import { getObject } from './handlers/get-object.js';
 import { headBucket } from './handlers/head-bucket.js';
@@ -10,6 +12,8 @@ import { headObject } from './handlers/head-object.js';
 import { listBuckets } from './handlers/list-buckets.js';
 import { listObjects } from './handlers/list-objects.js';
 import { listObjectsV2 } from './handlers/list-objects-v2.js';
+import { postObject } from './handlers/post-object.js';
+import { putBucketCors } from './handlers/put-bucket-cors.js';
 import { putObject } from './handlers/put-object.js';
 import type { S3Operation } from './resolve-operation.js';
 import type { S3Context, S3Response } from './s3-context.js';
@@ -30,6 +34,10 @@ export const BUILT_OPERATIONS: ReadonlySet<S3Operation> = new Set<S3Operation>([
   'ListObjects',
   'ListObjectsV2',
   'PutObject',
+  'PutBucketCors',
+  'GetBucketCors',
+  'DeleteBucketCors',
+  'PostObject',
 ]);
 
 /**
@@ -64,6 +72,14 @@ export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
       return listObjectsV2(ctx);
     case 'PutObject':
       return putObject(ctx);
+    case 'PutBucketCors':
+      return putBucketCors(ctx);
+    case 'GetBucketCors':
+      return getBucketCors(ctx);
+    case 'DeleteBucketCors':
+      return deleteBucketCors(ctx);
+    case 'PostObject':
+      return postObject(ctx);
     case 'AbortMultipartUpload':
     case 'CompleteMultipartUpload':
     case 'CreateBucketMetadataConfiguration':
@@ -71,7 +87,6 @@ export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
     case 'CreateMultipartUpload':
     case 'CreateSession':
     case 'DeleteBucketAnalyticsConfiguration':
-    case 'DeleteBucketCors':
     case 'DeleteBucketEncryption':
     case 'DeleteBucketIntelligentTieringConfiguration':
     case 'DeleteBucketInventoryConfiguration':
@@ -91,7 +106,6 @@ export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
     case 'GetBucketAccelerateConfiguration':
     case 'GetBucketAcl':
     case 'GetBucketAnalyticsConfiguration':
-    case 'GetBucketCors':
     case 'GetBucketEncryption':
     case 'GetBucketIntelligentTieringConfiguration':
     case 'GetBucketInventoryConfiguration':
@@ -133,7 +147,6 @@ export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
     case 'PutBucketAccelerateConfiguration':
     case 'PutBucketAcl':
     case 'PutBucketAnalyticsConfiguration':
-    case 'PutBucketCors':
     case 'PutBucketEncryption':
     case 'PutBucketIntelligentTieringConfiguration':
     case 'PutBucketInventoryConfiguration':
@@ -167,7 +180,6 @@ export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
     case 'UploadPart':
     case 'UploadPartCopy':
     case 'WriteGetObjectResponse':
-    case 'PostObject':
       throw new S3Error('NotImplemented');
     default:
       return assertNever(op);

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ObjectLayer } from '../storage/index.js';
-import type { AuthResult } from './auth/index.js';
+import type { AuthResult, CredentialLookup } from './auth/index.js';
 import type { RequestTarget } from './request-target.js';
 import type { S3Operation } from './resolve-operation.js';
 import { buildXml, type XmlObject } from './xml.js';
@@ -27,6 +27,13 @@ export interface S3Context {
   signal: AbortSignal;
   log: FastifyBaseLogger;
   requestId: string;
+  /**
+   * Credential lookup for authentication that travels in the body (POST Object's
+   * signed policy form); every other operation is authenticated before dispatch.
+   */
+  credentials: CredentialLookup;
+  /** Server clock (ms since the epoch) for signature and expiry checks; injectable in tests. */
+  nowMs: () => number;
 }
 
 /**

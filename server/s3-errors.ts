@@ -116,6 +116,26 @@ export const S3_ERRORS = {
     message:
       'The request contained trailing data that was not well-formed or did not conform to our published schema.',
   },
+  // Added for CORS and browser uploads (server/cors.ts, server/post-policy.ts).
+  NoSuchCORSConfiguration: { status: 404, message: 'The CORS configuration does not exist' },
+  AccessForbidden: {
+    status: 403,
+    message:
+      "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+  },
+  BadRequest: { status: 400, message: 'Bad Request' },
+  InvalidPolicyDocument: {
+    status: 400,
+    message: 'The content of the form does not meet the conditions specified in the policy document.',
+  },
+  MaxPostPreDataLengthExceededError: {
+    status: 400,
+    message: 'Your POST request fields preceding the upload file were too large.',
+  },
+  IncorrectNumberOfFilesInPostRequest: {
+    status: 400,
+    message: 'POST requires exactly one file upload per request.',
+  },
   // Added for versioning, object lock, tagging and bucket configuration (issue 3).
   InvalidTag: { status: 400, message: 'The TagKey you have provided is invalid' },
   NoSuchTagSet: { status: 404, message: 'The TagSet does not exist' },
