@@ -1,10 +1,13 @@
 import type { ObjectInfo, PutObjectFinal } from '../../storage/index.js';
 import { readBody } from '../body/index.js';
-import { etagListMatches } from '../conditional.js';
+import { writePrecondition } from '../conditional-write.js';
+import { lockMetadataForNewVersion } from '../object-lock.js';
 import { metadataFromHeaders } from '../object-metadata.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
 import { toS3Error } from '../storage-errors.js';
+import { taggingMetadataFromHeaders } from '../tagging.js';
+import { writeVersionHeader } from '../versioning.js';
 import { rejectUnsupportedWriteHeaders } from './unsupported-headers.js';
 
 /** AWS's single-PUT limit. */
@@ -17,17 +20,24 @@ export const MAX_PUT_OBJECT_BYTES = 5 * 1024 ** 3;
  * x-amz-checksum-* verification) into ObjectLayer.putObject; nothing is buffered here.
  * The ETag is the hex MD5 computed in that same pass; verified checksums are stored
  * with the object and echoed in the response.
- * Deviations: If-None-Match: * and If-Match are checked just before the write, not
- * atomically with it; SSE, tagging, object lock and storage classes other than
- * STANDARD are NotImplemented / InvalidStorageClass for now.
+ * If-None-Match / If-Match are evaluated by storage under the key lock right before
+ * the commit (conditional-write.ts): of concurrent creators exactly one wins.
+ * x-amz-tagging (URL query encoded tags) and x-amz-object-lock-* (or the bucket's
+ * default retention) are stored in the version's metadata (tagging.ts, object-lock.ts).
+ * Deviations: SSE and storage classes other than STANDARD are NotImplemented /
+ * InvalidStorageClass for now.
  */
 export async function putObject(ctx: S3Context): Promise<S3Response> {
   rejectUnsupportedWriteHeaders(ctx.headers);
-  const metadata = metadataFromHeaders(ctx.headers);
+  const metadata = {
+    ...metadataFromHeaders(ctx.headers),
+    ...taggingMetadataFromHeaders(ctx.headers),
+    ...(await lockMetadataForNewVersion(ctx.objectLayer, ctx.bucket, ctx.headers, { requireDigest: true })),
+  };
   if (ctx.headers['content-length'] === undefined && ctx.headers['transfer-encoding'] === undefined) {
     throw new S3Error('MissingContentLength');
   }
-  await checkWritePreconditions(ctx);
+  const precondition = writePrecondition(ctx.headers, ctx.key);
 
   const body = readBody(ctx.raw, ctx.headers, ctx.auth);
   if (body.declaredSizeBytes > MAX_PUT_OBJECT_BYTES) {
@@ -46,30 +56,11 @@ export async function putObject(ctx: S3Context): Promise<S3Response> {
         return { etag: final.md5Hex, metadata: final.checksums };
       },
       signal: ctx.signal,
+      ...(precondition === undefined ? {} : { precondition }),
     });
   } catch (err) {
     body.stream.destroy();
     throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
   }
-  return { status: 200, headers: { etag: `"${info.etag}"`, ...checksums } };
-}
-
-/** Conditional writes (If-None-Match: * / If-Match), evaluated before the body is read. */
-async function checkWritePreconditions(ctx: S3Context): Promise<void> {
-  const ifNoneMatch = ctx.headers['if-none-match'];
-  const ifMatch = ctx.headers['if-match'];
-  if (ifNoneMatch === undefined && ifMatch === undefined) return;
-  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') throw new S3Error('NotImplemented');
-  let etag: string | undefined;
-  try {
-    etag = (await ctx.objectLayer.getObjectInfo(ctx.bucket, ctx.key)).etag;
-  } catch (err) {
-    const mapped = toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
-    if (!(mapped instanceof S3Error && mapped.code === 'NoSuchKey')) throw mapped;
-  }
-  if (ifNoneMatch !== undefined && etag !== undefined) throw new S3Error('PreconditionFailed');
-  if (ifMatch !== undefined) {
-    if (etag === undefined) throw new S3Error('NoSuchKey', { extra: { Key: ctx.key } });
-    if (!etagListMatches(ifMatch, etag)) throw new S3Error('PreconditionFailed');
-  }
+  return { status: 200, headers: { etag: `"${info.etag}"`, ...checksums, ...writeVersionHeader(info) } };
 }

@@ -1,0 +1,46 @@
+import {
+  checksumFromCreateHeaders,
+  uploadChecksumHeaders,
+  uploadChecksumMetadata,
+} from '../multipart-upload.js';
+import { lockMetadataForNewVersion } from '../object-lock.js';
+import { metadataFromHeaders } from '../object-metadata.js';
+import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
+import { toS3Error } from '../storage-errors.js';
+import { taggingMetadataFromHeaders } from '../tagging.js';
+import { rejectUnsupportedWriteHeaders } from './unsupported-headers.js';
+
+/**
+ * CreateMultipartUpload — https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateMultipartUpload.html
+ *
+ * Metadata, tags and object-lock settings come from the headers as for PutObject and
+ * are stored with the upload; the completed object gets them. x-amz-checksum-algorithm
+ * and x-amz-checksum-type (default: FULL_OBJECT for CRC64NVME, COMPOSITE otherwise)
+ * decide how parts are checksummed and what the object's checksum is.
+ * Deviations: SSE and storage classes other than STANDARD as for PutObject.
+ */
+export async function createMultipartUpload(ctx: S3Context): Promise<S3Response> {
+  rejectUnsupportedWriteHeaders(ctx.headers);
+  const checksum = checksumFromCreateHeaders(ctx.headers);
+  const metadata = {
+    ...metadataFromHeaders(ctx.headers),
+    ...taggingMetadataFromHeaders(ctx.headers),
+    ...uploadChecksumMetadata(checksum),
+  };
+  let uploadId: string;
+  try {
+    Object.assign(
+      metadata,
+      await lockMetadataForNewVersion(ctx.objectLayer, ctx.bucket, ctx.headers, { requireDigest: false }),
+    );
+    uploadId = await ctx.objectLayer.createMultipartUpload(ctx.bucket, ctx.key, { metadata });
+  } catch (err) {
+    throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
+  }
+  const res = xmlResponse('InitiateMultipartUploadResult', {
+    Bucket: ctx.bucket,
+    Key: ctx.key,
+    UploadId: uploadId,
+  });
+  return { ...res, headers: { ...res.headers, ...uploadChecksumHeaders(checksum) } };
+}
