@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Drive, DriveFormat } from './drive.js';
 import { isDriveError } from './drive.js';
-import type { ObjectRecord } from './records.js';
+import type { BucketRecord, ObjectRecord, PartRecord, UploadRecord } from './records.js';
 
 /**
  * The Drive contract: the same tests run over every implementation (LocalDrive now,
@@ -33,10 +33,12 @@ export function driveContractSuite(
     });
 
     const record = (etag: string, inline?: Uint8Array): ObjectRecord => ({
-      v: 1,
+      v: 2,
       versions: [
         {
           versionId: 'null',
+          isDeleteMarker: false,
+          parts: [{ number: 1, sizeBytes: 3, etag, metadata: {} }],
           modTimeMs: 1000,
           sizeBytes: 3,
           etag,
@@ -61,12 +63,23 @@ export function driveContractSuite(
       await expect(drive.getBucketRecord('b')).rejects.toSatisfy((e) => isDriveError(e, 'UnformattedDrive'));
     });
 
+    const bucketRecord = (name: string, createdAtMs: number, location: string): BucketRecord => ({
+      v: 2,
+      name,
+      createdAtMs,
+      updatedMs: createdAtMs,
+      location,
+      versioning: 'Enabled',
+      objectLockEnabled: false,
+      configs: { cors: '<CORSConfiguration/>' },
+    });
+
     it('stores, lists and deletes bucket records', async () => {
       await drive.writeFormat(format);
       expect(await drive.getBucketRecord('b1')).toBeNull();
-      await drive.putBucketRecord({ v: 1, name: 'b2', createdAtMs: 2, location: '' });
-      await drive.putBucketRecord({ v: 1, name: 'b1', createdAtMs: 1, location: 'eu' });
-      expect(await drive.getBucketRecord('b1')).toEqual({ v: 1, name: 'b1', createdAtMs: 1, location: 'eu' });
+      await drive.putBucketRecord(bucketRecord('b2', 2, ''));
+      await drive.putBucketRecord(bucketRecord('b1', 1, 'eu'));
+      expect(await drive.getBucketRecord('b1')).toEqual(bucketRecord('b1', 1, 'eu'));
       expect((await drive.listBucketRecords()).map((b) => b.name)).toEqual(['b1', 'b2']);
       await drive.deleteBucketRecord('b1');
       await drive.deleteBucketRecord('b1');
@@ -147,6 +160,90 @@ export function driveContractSuite(
       await handle.close();
       await handle.close();
       await expect(drive.openShard(dataDir)).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
+    });
+
+    const upload = (key: string, uploadId: string): UploadRecord => ({
+      v: 1,
+      bucket: 'bk',
+      key,
+      uploadId,
+      initiatedMs: 5,
+      metadata: { 'content-type': 'a/b' },
+      dataDir: randomUUID(),
+      k: 1,
+      m: 1,
+    });
+    const part = (number: number, etag: string): PartRecord => ({
+      v: 1,
+      number,
+      sizeBytes: 10,
+      etag,
+      metadata: {},
+      modTimeMs: 7,
+      k: 1,
+      m: 1,
+      driveIndex: 1,
+      blockSizeBytes: 1 << 20,
+    });
+
+    it('stores uploads ordered by key then upload id, and their parts by number', async () => {
+      await drive.writeFormat(format);
+      const ids = ['0000000000010000aaaaaaaaaaaaaaaa', '0000000000020000aaaaaaaaaaaaaaaa'];
+      for (const [key, id] of [
+        ['a/b', ids[1]],
+        ['a', ids[1]],
+        ['a', ids[0]],
+        ['b', ids[0]],
+      ] as const)
+        await drive.putUploadRecord(upload(key, id ?? ''));
+      const scan = async (startAfter: string, prefix = '') =>
+        (await drive.scanUploadRecords('bk', { prefix, startAfter, skipUnderStartAfter: false, limit: 10 })).map(
+          (u) => `${u.key}@${u.uploadId.slice(10, 12)}`,
+        );
+      expect(await scan('')).toEqual(['a@01', 'a@02', 'a/b@02', 'b@01']);
+      expect(await scan(`a\u0000${ids[0]}`)).toEqual(['a@02', 'a/b@02', 'b@01']);
+      expect(await scan('a\u0000~')).toEqual(['a/b@02', 'b@01']);
+      expect(await scan('', 'a/')).toEqual(['a/b@02']);
+      const id = ids[0] ?? '';
+      const { dataDir: _dataDir, ...rest } = upload('a', id);
+      expect(await drive.getUploadRecord('bk', 'a', id)).toMatchObject(rest);
+      await drive.putPartRecord(id, part(10, 'x'));
+      await drive.putPartRecord(id, part(2, 'y'));
+      await drive.putPartRecord(id, part(2, 'z'));
+      await drive.putPartRecord(ids[1] ?? '', part(1, 'other upload'));
+      expect((await drive.listPartRecords(id)).map((p) => `${p.number}${p.etag}`)).toEqual(['2z', '10x']);
+      await drive.deletePartRecord(id, 10);
+      expect((await drive.listPartRecords(id)).map((p) => p.number)).toEqual([2]);
+      await drive.deleteUploadRecord('bk', 'a', id);
+      await drive.deleteUploadRecord('bk', 'a', id);
+      expect(await drive.getUploadRecord('bk', 'a', id)).toBeNull();
+      expect(await drive.listPartRecords(id)).toEqual([]);
+      expect(await drive.listPartRecords(ids[1] ?? '')).toHaveLength(1);
+    });
+
+    it('keeps one shard file per part number; a commit replaces the part, deleteShard removes it', async () => {
+      await drive.writeFormat(format);
+      const dataDir = randomUUID();
+      const write = async (partNumber: number, bytes: number[]) => {
+        const tempId = await drive.createTempShard();
+        await drive.appendTempShard(tempId, [new Uint8Array(bytes)]);
+        await drive.syncTempShard(tempId);
+        await drive.commitShard(tempId, dataDir, partNumber);
+      };
+      await write(1, [1]);
+      await write(3, [3, 3]);
+      await write(3, [4, 4, 4]);
+      const h3 = await drive.openShard(dataDir, 3);
+      expect([...(await h3.read(0, 3))]).toEqual([4, 4, 4]);
+      await h3.close();
+      const h1 = await drive.openShard(dataDir);
+      expect(h1.sizeBytes).toBe(1);
+      await h1.close();
+      await drive.deleteShard(dataDir, 3);
+      await drive.deleteShard(dataDir, 3);
+      await expect(drive.openShard(dataDir, 3)).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
+      await expect(drive.openShard(dataDir, 0)).rejects.toSatisfy((e) => isDriveError(e, 'FileNotFound'));
+      await drive.deleteDataDir(dataDir);
     });
 
     it('aborts temp shards idempotently and rejects unknown temp ids', async () => {

@@ -58,7 +58,7 @@ export class DriveShardWriter implements ShardWriter {
    * Crash safety: fdatasync the temp shard, then rename it into `dataDir` and fsync
    * the directories (Drive.commitShard). Only after this may a record point at it.
    */
-  async commit(dataDir: string): Promise<void> {
+  async commit(dataDir: string, partNumber = 1): Promise<void> {
     const tempId = this.tempId;
     if (tempId === null) throw new RangeError('commit of a shard stream that was not spilled');
     if (this.chunks.length > 0) {
@@ -68,7 +68,7 @@ export class DriveShardWriter implements ShardWriter {
       await this.drive.appendTempShard(tempId, held);
     }
     await this.drive.syncTempShard(tempId);
-    await this.drive.commitShard(tempId, dataDir);
+    await this.drive.commitShard(tempId, dataDir, partNumber);
     this.tempId = null;
   }
 

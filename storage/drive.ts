@@ -1,5 +1,5 @@
 import type { ShardReader } from './erasure/types.js';
-import type { BucketRecord, ObjectRecord } from './records.js';
+import type { BucketRecord, ObjectRecord, PartRecord, UploadRecord } from './records.js';
 
 /**
  * One disk of an erasure set. Every member takes and returns plain data, Uint8Arrays
@@ -142,6 +142,25 @@ export interface Drive {
    */
   scanObjectRecords(bucket: string, scan: RecordScan): Promise<ScannedRecord[]>;
 
+  // ---- multipart uploads ----
+  // Same atomicity and errors as the records above.
+
+  getUploadRecord(bucket: string, key: string, uploadId: string): Promise<UploadRecord | null>;
+  putUploadRecord(record: UploadRecord): Promise<void>;
+  /** Removes the upload record and all its part records in one transaction. Idempotent. */
+  deleteUploadRecord(bucket: string, key: string, uploadId: string): Promise<void>;
+  /**
+   * Range scan of one bucket's uploads ordered by key, then initiation (upload id).
+   * `startAfter` is compared against `key + '\u0000' + uploadId`.
+   */
+  scanUploadRecords(bucket: string, scan: RecordScan): Promise<UploadRecord[]>;
+  /** Replaces the record of one part. */
+  putPartRecord(uploadId: string, record: PartRecord): Promise<void>;
+  /** Idempotent. */
+  deletePartRecord(uploadId: string, partNumber: number): Promise<void>;
+  /** Every part record of the upload, by part number. */
+  listPartRecords(uploadId: string): Promise<PartRecord[]>;
+
   // ---- shard files ----
 
   /**
@@ -158,14 +177,17 @@ export interface Drive {
   /** fdatasyncs and closes a temp shard: its bytes are durable once this resolves. */
   syncTempShard(tempId: string): Promise<void>;
   /**
-   * Moves a synced temp shard to be the shard file of data dir `dataDir` (a UUID),
-   * replacing any file there, then fsyncs the directories it changed. Durable on resolve.
+   * Moves a synced temp shard to be shard file `part.<partNumber>` (default 1) of data
+   * dir `dataDir` (a UUID), atomically replacing any file there, then fsyncs the
+   * directories it changed. Durable on resolve.
    */
-  commitShard(tempId: string, dataDir: string): Promise<void>;
+  commitShard(tempId: string, dataDir: string, partNumber?: number): Promise<void>;
   /** Closes and removes a temp shard. Idempotent; never rejects. */
   abortTempShard(tempId: string): Promise<void>;
-  /** Opens the shard file of `dataDir` for reads. Throws FileNotFound when absent. */
-  openShard(dataDir: string): Promise<ShardHandle>;
+  /** Opens shard file `part.<partNumber>` (default 1) of `dataDir` for reads. Throws FileNotFound when absent. */
+  openShard(dataDir: string, partNumber?: number): Promise<ShardHandle>;
+  /** Removes one shard file of a data dir. Idempotent. */
+  deleteShard(dataDir: string, partNumber: number): Promise<void>;
   /** Removes a data dir and its shard file. Idempotent (missing is fine). */
   deleteDataDir(dataDir: string): Promise<void>;
 

@@ -1,6 +1,6 @@
 import type { DiskInfo, Drive, DriveFormat, RecordScan, ScannedRecord, ShardHandle } from './drive.js';
 import { DriveError } from './drive.js';
-import type { BucketRecord, ObjectRecord } from './records.js';
+import type { BucketRecord, ObjectRecord, PartRecord, UploadRecord } from './records.js';
 
 /**
  * A Drive wrapper for fault tests (MinIO's naughty disk): forwards to an inner drive
@@ -80,16 +80,48 @@ export class FaultyDrive implements Drive {
     await this.gate();
     return this.inner.syncTempShard(tempId);
   }
-  async commitShard(tempId: string, dataDir: string): Promise<void> {
+  async commitShard(tempId: string, dataDir: string, partNumber?: number): Promise<void> {
     await this.gate();
-    return this.inner.commitShard(tempId, dataDir);
+    return this.inner.commitShard(tempId, dataDir, partNumber);
+  }
+  async deleteShard(dataDir: string, partNumber: number): Promise<void> {
+    await this.gate();
+    return this.inner.deleteShard(dataDir, partNumber);
+  }
+  async getUploadRecord(bucket: string, key: string, uploadId: string): Promise<UploadRecord | null> {
+    await this.gate();
+    return this.inner.getUploadRecord(bucket, key, uploadId);
+  }
+  async putUploadRecord(record: UploadRecord): Promise<void> {
+    await this.gate();
+    return this.inner.putUploadRecord(record);
+  }
+  async deleteUploadRecord(bucket: string, key: string, uploadId: string): Promise<void> {
+    await this.gate();
+    return this.inner.deleteUploadRecord(bucket, key, uploadId);
+  }
+  async scanUploadRecords(bucket: string, scan: RecordScan): Promise<UploadRecord[]> {
+    await this.gate();
+    return this.inner.scanUploadRecords(bucket, scan);
+  }
+  async putPartRecord(uploadId: string, record: PartRecord): Promise<void> {
+    await this.gate();
+    return this.inner.putPartRecord(uploadId, record);
+  }
+  async deletePartRecord(uploadId: string, partNumber: number): Promise<void> {
+    await this.gate();
+    return this.inner.deletePartRecord(uploadId, partNumber);
+  }
+  async listPartRecords(uploadId: string): Promise<PartRecord[]> {
+    await this.gate();
+    return this.inner.listPartRecords(uploadId);
   }
   async abortTempShard(tempId: string): Promise<void> {
     return this.inner.abortTempShard(tempId);
   }
-  async openShard(dataDir: string): Promise<ShardHandle> {
+  async openShard(dataDir: string, partNumber?: number): Promise<ShardHandle> {
     await this.gate();
-    const handle = await this.inner.openShard(dataDir);
+    const handle = await this.inner.openShard(dataDir, partNumber);
     return {
       sizeBytes: handle.sizeBytes,
       read: async (offset, length) => {

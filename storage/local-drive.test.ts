@@ -28,10 +28,19 @@ describe('LocalDrive faults', () => {
     const dir = await mkdtemp(join(tmpdir(), 'strata-drive-'));
     const drive = new LocalDrive(dir, { livenessCheckIntervalMs: 0 });
     await drive.writeFormat(format());
-    await drive.putBucketRecord({ v: 1, name: 'b', createdAtMs: 1, location: '' });
+    await drive.putBucketRecord({
+      v: 2,
+      name: 'b',
+      createdAtMs: 1,
+      updatedMs: 1,
+      location: '',
+      versioning: 'Unversioned',
+      objectLockEnabled: false,
+      configs: {},
+    });
     await rm(dir, { recursive: true, force: true });
     await expect(drive.getBucketRecord('b')).rejects.toSatisfy((e) => isDriveError(e, 'DriveNotFound'));
-    await expect(drive.putObjectRecord('b', 'k', { v: 1, versions: [] })).rejects.toSatisfy((e) =>
+    await expect(drive.putObjectRecord('b', 'k', { v: 2, versions: [] })).rejects.toSatisfy((e) =>
       isDriveError(e, 'DriveNotFound'),
     );
     await expect(drive.createTempShard()).rejects.toSatisfy((e) => isDriveError(e, 'DriveNotFound'));
@@ -66,11 +75,12 @@ describe('LocalDrive faults', () => {
   });
 });
 
-describe('LocalDrive on-disk layout (v1)', () => {
+describe('LocalDrive on-disk layout (v2)', () => {
   it('stores the record as the golden fixture bytes and inline bytes raw under key + 0x00 + versionId', async () => {
     const { open } = await import('lmdb');
     const { readFile } = await import('node:fs/promises');
     const { RECORD_ENCODING } = await import('./local-drive.js');
+    const { objectRecordV2 } = await import('./fixtures/golden-records.js');
     const dir = await mkdtemp(join(tmpdir(), 'strata-drive-'));
     const drive = new LocalDrive(dir);
     const set = [randomUUID()];
@@ -82,48 +92,33 @@ describe('LocalDrive on-disk layout (v1)', () => {
       driveIndex: 0,
     });
     const inlineBytes = new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 104, 101, 108, 0, 0, 0, 0, 0]);
-    const version = {
-      versionId: 'null',
-      modTimeMs: 1_764_000_000_123,
-      sizeBytes: 5,
-      etag: '5d41402abc4b2a76b9719d911017c592',
-      metadata: { 'content-type': 'text/plain', 'x-amz-meta-color': 'blue' },
-      dataDir: '0f8fad5b-d9cb-469f-a165-70867728950e',
-      k: 2,
-      m: 2,
-      driveIndex: 3,
-      blockSizeBytes: 1_048_576,
-    };
-    await drive.putObjectRecord('photos', 'cat.jpg', {
-      v: 1,
-      versions: [{ ...version, inline: inlineBytes }],
-    });
+    const [marker, multipart, nullVersion] = objectRecordV2.versions;
+    if (!marker || !multipart || !nullVersion) throw new Error('fixture');
+    const withInline = { v: 2 as const, versions: [marker, multipart, { ...nullVersion, inline: inlineBytes }] };
+    await drive.putObjectRecord('photos', 'cat.jpg', withInline);
     await drive.close();
 
-    const env = open({ path: join(dir, '.strata.sys', 'meta'), maxDbs: 4, ...RECORD_ENCODING });
+    const env = open({ path: join(dir, '.strata.sys', 'meta'), maxDbs: 8, ...RECORD_ENCODING });
     const objects = env.openDB({ name: 'objects', keyEncoding: 'binary', ...RECORD_ENCODING });
     const inline = env.openDB({ name: 'inline', keyEncoding: 'binary', encoding: 'binary' });
-    const fixture = await readFile(join(import.meta.dirname, 'fixtures', 'object-record-v1.msgpack'));
+    const fixture = await readFile(join(import.meta.dirname, 'fixtures', 'object-record-v2.msgpack'));
     expect(objects.getBinary(Buffer.from('photos/cat.jpg'))?.equals(fixture)).toBe(true);
     const raw = inline.getBinary(Buffer.from('photos/cat.jpg\u0000null'));
     expect(raw && Buffer.from(raw).equals(inlineBytes)).toBe(true);
     await env.close();
 
-    // Overwriting with a file-backed version and deleting leave no inline blobs behind.
+    // Overwriting with file-backed versions and deleting leave no inline blobs behind.
     const again = new LocalDrive(dir);
     expect(await again.readFormat()).not.toBeNull();
-    expect([...((await again.getObjectRecord('photos', 'cat.jpg'))?.versions[0]?.inline ?? [])]).toEqual([
+    expect([...((await again.getObjectRecord('photos', 'cat.jpg'))?.versions[2]?.inline ?? [])]).toEqual([
       ...inlineBytes,
     ]);
-    await again.putObjectRecord('photos', 'cat.jpg', { v: 1, versions: [version] });
-    expect((await again.getObjectRecord('photos', 'cat.jpg'))?.versions[0]?.inline).toBeUndefined();
-    await again.putObjectRecord('photos', 'cat.jpg', {
-      v: 1,
-      versions: [{ ...version, inline: inlineBytes }],
-    });
+    await again.putObjectRecord('photos', 'cat.jpg', objectRecordV2);
+    expect((await again.getObjectRecord('photos', 'cat.jpg'))?.versions[2]?.inline).toBeUndefined();
+    await again.putObjectRecord('photos', 'cat.jpg', withInline);
     await again.deleteObjectRecord('photos', 'cat.jpg');
     await again.close();
-    const env2 = open({ path: join(dir, '.strata.sys', 'meta'), maxDbs: 4, ...RECORD_ENCODING });
+    const env2 = open({ path: join(dir, '.strata.sys', 'meta'), maxDbs: 8, ...RECORD_ENCODING });
     const inline2 = env2.openDB({ name: 'inline', keyEncoding: 'binary', encoding: 'binary' });
     expect([...inline2.getKeys({})]).toHaveLength(0);
     await env2.close();

@@ -3,49 +3,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asBinary, open } from 'lmdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RECORD_ENCODING } from './local-drive.js';
 import {
-  type BucketRecord,
-  type ObjectRecord,
-  parseBucketRecord,
-  parseObjectRecord,
-  RecordFormatError,
-} from './records.js';
+  bucketRecordV1,
+  bucketRecordV1Migrated,
+  bucketRecordV2,
+  objectRecordV1,
+  objectRecordV1Migrated,
+  objectRecordV2,
+} from './fixtures/golden-records.js';
+import { RECORD_ENCODING } from './local-drive.js';
+import { parseBucketRecord, parseObjectRecord, RecordFormatError } from './records.js';
 
 /**
- * Golden fixtures: storage/fixtures/*-v1.msgpack are the bytes LocalDrive stores for
- * these records (an object record is stored without its inline bytes, which go raw
- * into the 'inline' db: local-drive.test.ts pins that split). If a change to the record
- * shape or encoding breaks this test, the change is an on-disk format change: add a
- * new version and a migration instead.
+ * Golden fixtures: storage/fixtures/*-v<N>.msgpack are the bytes LocalDrive stores for
+ * the records in fixtures/golden-records.ts (an object record is stored without its
+ * inline bytes, which go raw into the 'inline' db: local-drive.test.ts pins that split).
+ * If a change to the record shape or encoding breaks this test, the change is an
+ * on-disk format change: add a new version and a migration instead. Old versions keep
+ * their fixtures: they must still decode (migrated to the current shape).
  */
-const expectedObject: ObjectRecord = {
-  v: 1,
-  versions: [
-    {
-      versionId: 'null',
-      modTimeMs: 1_764_000_000_123,
-      sizeBytes: 5,
-      etag: '5d41402abc4b2a76b9719d911017c592',
-      metadata: { 'content-type': 'text/plain', 'x-amz-meta-color': 'blue' },
-      dataDir: '0f8fad5b-d9cb-469f-a165-70867728950e',
-      k: 2,
-      m: 2,
-      driveIndex: 3,
-      blockSizeBytes: 1_048_576,
-    },
-  ],
-};
-const expectedBucket: BucketRecord = {
-  v: 1,
-  name: 'photos',
-  createdAtMs: 1_764_000_000_000,
-  location: 'eu-west-1',
-};
-
 const fixturesDir = join(import.meta.dirname, 'fixtures');
 
-describe('record golden fixtures (v1)', () => {
+describe('record golden fixtures', () => {
   let dir: string;
   let env: ReturnType<typeof open>;
   beforeAll(async () => {
@@ -58,16 +37,18 @@ describe('record golden fixtures (v1)', () => {
   });
 
   it.each([
-    ['object-record-v1.msgpack', expectedObject, parseObjectRecord],
-    ['bucket-record-v1.msgpack', expectedBucket, parseBucketRecord],
+    ['object-record-v1.msgpack', objectRecordV1, objectRecordV1Migrated, parseObjectRecord],
+    ['bucket-record-v1.msgpack', bucketRecordV1, bucketRecordV1Migrated, parseBucketRecord],
+    ['object-record-v2.msgpack', objectRecordV2, objectRecordV2, parseObjectRecord],
+    ['bucket-record-v2.msgpack', bucketRecordV2, bucketRecordV2, parseBucketRecord],
   ] as const)(
-    '%s decodes to the expected record and re-encodes to the same bytes',
-    async (file, expected, parse) => {
+    '%s pins the stored bytes and decodes (migrated) to the current record',
+    async (file, stored, expected, parse) => {
       const fixture = await readFile(join(fixturesDir, file));
       await env.put('fixture', asBinary(fixture));
       const decoded = parse(env.get('fixture'));
       expect(normalize(decoded)).toEqual(normalize(expected));
-      await env.put('encoded', expected);
+      await env.put('encoded', stored);
       expect(Buffer.from(env.getBinary('encoded') ?? new Uint8Array()).equals(fixture)).toBe(true);
     },
   );
@@ -84,15 +65,34 @@ function normalize(value: unknown): unknown {
 
 describe('parseObjectRecord', () => {
   it('rejects unknown versions and malformed records', () => {
-    expect(() => parseObjectRecord({ v: 2, versions: [] })).toThrow(RecordFormatError);
+    expect(() => parseObjectRecord({ v: 3, versions: [{}] })).toThrow(RecordFormatError);
     expect(() => parseObjectRecord({ v: 1, versions: [] })).toThrow(RecordFormatError);
+    expect(() => parseObjectRecord({ v: 2, versions: [] })).toThrow(RecordFormatError);
     expect(() => parseObjectRecord({ v: 1, versions: [{ versionId: 'null' }] })).toThrow(RecordFormatError);
+    expect(() => parseObjectRecord({ v: 2, versions: [{ ...objectRecordV2.versions[0], parts: 'x' }] })).toThrow(
+      RecordFormatError,
+    );
     expect(() => parseObjectRecord('x')).toThrow(RecordFormatError);
   });
   it('rejects non-string metadata', () => {
-    const bad = structuredClone(expectedObject) as unknown as { versions: Array<{ metadata: unknown }> };
+    const bad = structuredClone(objectRecordV1Migrated) as unknown as { versions: Array<{ metadata: unknown }> };
     const v0 = bad.versions[0];
     if (v0) v0.metadata = { a: 1 };
     expect(() => parseObjectRecord(bad)).toThrow(RecordFormatError);
+  });
+  it('migrates a v1 record to one part file and no delete marker', () => {
+    const migrated = parseObjectRecord(structuredClone(objectRecordV1));
+    expect(migrated.v).toBe(2);
+    expect(migrated.versions[0]?.isDeleteMarker).toBe(false);
+    expect(migrated.versions[0]?.parts).toEqual([
+      { number: 1, sizeBytes: 5, etag: '5d41402abc4b2a76b9719d911017c592', metadata: {} },
+    ]);
+    expect(migrated.versions[0]?.uploadId).toBeUndefined();
+  });
+});
+
+describe('parseBucketRecord', () => {
+  it('rejects an unknown versioning state', () => {
+    expect(() => parseBucketRecord({ ...bucketRecordV2, versioning: 'Maybe' })).toThrow(RecordFormatError);
   });
 });
