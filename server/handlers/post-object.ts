@@ -30,6 +30,9 @@ const MAX_KEY_BYTES = 1024;
 const MAX_FIELD_BYTES = 64 * 1024;
 const MAX_FIELDS_TOTAL_BYTES = 256 * 1024;
 const MAX_FIELDS = 200;
+/** After a refused upload, at most this much of the unread body is read and dropped, for at most this long. */
+const DISCARD_BUDGET_BYTES = 1024 * 1024;
+const DISCARD_TIMEOUT_MS = 5_000;
 
 /** Fields that become stored object metadata like the matching PutObject headers. */
 const FORM_ACLS = new Set(['private', 'bucket-owner-full-control']);
@@ -74,6 +77,12 @@ export async function postObject(ctx: S3Context): Promise<S3Response> {
     // answering, so the connection stays usable.
     await form.finished();
     return successResponse(ctx, upload, info);
+  } catch (err) {
+    // A small remainder is read and dropped so the client gets the error on a live
+    // connection (browsers report a reset instead of the response otherwise); past
+    // the budget the app closes the connection.
+    await form.discardRest(DISCARD_BUDGET_BYTES, DISCARD_TIMEOUT_MS);
+    throw err;
   } finally {
     form.close();
   }
@@ -304,8 +313,10 @@ class FormReader {
   private onFile: ((part: FilePart) => void) | undefined;
   private onFail: ((err: S3Error) => void) | undefined;
   private readonly detachFeed: () => void;
+  private readonly raw: Readable;
 
   constructor(raw: Readable, headers: IncomingHttpHeaders) {
+    this.raw = raw;
     try {
       this.bb = Busboy({
         headers: headers as IncomingHttpHeaders & { 'content-type': string },
@@ -384,6 +395,36 @@ class FormReader {
   /** Stops reading the request (idempotent). */
   close(): void {
     this.detachFeed();
+  }
+
+  /**
+   * Stops parsing and reads the rest of the request into nothing, until it ends or
+   * `maxBytes` / `timeoutMs` run out (then reading stops where it is).
+   */
+  async discardRest(maxBytes: number, timeoutMs: number): Promise<void> {
+    this.close();
+    const raw = this.raw;
+    if (raw.readableEnded || raw.destroyed) return;
+    await new Promise<void>((resolve) => {
+      let seen = 0;
+      const finish = (): void => {
+        clearTimeout(timer);
+        raw.off('data', onData);
+        raw.off('end', finish);
+        raw.off('close', finish);
+        raw.pause();
+        resolve();
+      };
+      const onData = (chunk: Buffer): void => {
+        seen += chunk.length;
+        if (seen > maxBytes) finish();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      raw.on('data', onData);
+      raw.on('end', finish);
+      raw.on('close', finish);
+      raw.resume();
+    });
   }
 
   private fail(err: S3Error): void {
