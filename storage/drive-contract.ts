@@ -197,9 +197,9 @@ export function driveContractSuite(
       ] as const)
         await drive.putUploadRecord(upload(key, id ?? ''));
       const scan = async (startAfter: string, prefix = '') =>
-        (await drive.scanUploadRecords('bk', { prefix, startAfter, skipUnderStartAfter: false, limit: 10 })).map(
-          (u) => `${u.key}@${u.uploadId.slice(10, 12)}`,
-        );
+        (
+          await drive.scanUploadRecords('bk', { prefix, startAfter, skipUnderStartAfter: false, limit: 10 })
+        ).map((u) => `${u.key}@${u.uploadId.slice(10, 12)}`);
       expect(await scan('')).toEqual(['a@01', 'a@02', 'a/b@02', 'b@01']);
       expect(await scan(`a\u0000${ids[0]}`)).toEqual(['a@02', 'a/b@02', 'b@01']);
       expect(await scan('a\u0000~')).toEqual(['a/b@02', 'b@01']);

@@ -16,7 +16,12 @@ function uploadPart(set: ErasureSet, key: string, uploadId: string, partNumber: 
   });
 }
 
-function complete(set: ErasureSet, key: string, uploadId: string, parts: { partNumber: number; etag: string }[]) {
+function complete(
+  set: ErasureSet,
+  key: string,
+  uploadId: string,
+  parts: { partNumber: number; etag: string }[],
+) {
   return set.completeMultipartUpload('bkt', key, uploadId, {
     parts,
     finalize: (infos: PartInfo[]) => ({
@@ -35,7 +40,9 @@ async function setup() {
 describe('ErasureSet multipart uploads', () => {
   it('uploads 3 parts (one ≥ 5 MiB), completes without copying, reads whole and across part boundaries', async () => {
     const { set, paths } = await setup();
-    const uploadId = await set.createMultipartUpload('bkt', 'big', { metadata: { 'content-type': 'video/mp4' } });
+    const uploadId = await set.createMultipartUpload('bkt', 'big', {
+      metadata: { 'content-type': 'video/mp4' },
+    });
     expect(await set.getMultipartUpload('bkt', 'big', uploadId)).toMatchObject({
       bucket: 'bkt',
       key: 'big',
@@ -83,9 +90,9 @@ describe('ErasureSet multipart uploads', () => {
       [p1 + p2 - 5, whole.length - 1],
       [5, MiB * 2],
     ] as const) {
-      expect((await get(set, 'bkt', 'big', { range: { start, end } })).equals(whole.subarray(start, end + 1))).toBe(
-        true,
-      );
+      expect(
+        (await get(set, 'bkt', 'big', { range: { start, end } })).equals(whole.subarray(start, end + 1)),
+      ).toBe(true);
     }
   });
 
@@ -109,7 +116,16 @@ describe('ErasureSet multipart uploads', () => {
     ]);
     expect((await get(set, 'bkt', 'k')).equals(Buffer.concat([second, Buffer.from('tail')]))).toBe(true);
     const names = (await shardFiles(paths)).map((f) => f.split('/').at(-1));
-    expect(names.sort()).toEqual(['part.1', 'part.1', 'part.1', 'part.1', 'part.3', 'part.3', 'part.3', 'part.3']);
+    expect(names.sort()).toEqual([
+      'part.1',
+      'part.1',
+      'part.1',
+      'part.1',
+      'part.3',
+      'part.3',
+      'part.3',
+      'part.3',
+    ]);
   });
 
   it('refuses missing parts, wrong ETags and bad order; the upload stays open', async () => {
@@ -171,9 +187,9 @@ describe('ErasureSet multipart uploads', () => {
     expect((await shardFiles(paths)).length).toBe(8);
     await set.abortMultipartUpload('bkt', 'k', uploadId);
     await expect(set.abortMultipartUpload('bkt', 'k', uploadId)).rejects.toSatisfy(code('NoSuchUpload'));
-    await expect(set.listParts('bkt', 'k', uploadId, { partNumberMarker: 0, maxParts: 10 })).rejects.toSatisfy(
-      code('NoSuchUpload'),
-    );
+    await expect(
+      set.listParts('bkt', 'k', uploadId, { partNumberMarker: 0, maxParts: 10 }),
+    ).rejects.toSatisfy(code('NoSuchUpload'));
     // Only the (empty) 2-hex prefix folders may remain; no data dir, no file.
     const after = await dataEntries(paths);
     expect(after.filter((e) => !before.includes(e)).every((e) => /\/data\/[0-9a-f]{2}$/.test(e))).toBe(true);
@@ -188,7 +204,10 @@ describe('ErasureSet multipart uploads', () => {
     const data = randomBytes(700_000);
     const p1 = await uploadPart(set, 'k', uploadId, 1, data);
     const parts = [{ partNumber: 1, etag: p1.etag }];
-    const [a, b] = await Promise.all([complete(set, 'k', uploadId, parts), complete(set, 'k', uploadId, parts)]);
+    const [a, b] = await Promise.all([
+      complete(set, 'k', uploadId, parts),
+      complete(set, 'k', uploadId, parts),
+    ]);
     expect(b).toEqual(a);
     const again = await complete(set, 'k', uploadId, parts);
     expect(again).toEqual(a);
@@ -212,7 +231,8 @@ describe('ErasureSet multipart uploads', () => {
   it('lists uploads by key then initiation, with prefix, delimiter and markers', async () => {
     const { set } = await setup();
     const made: Array<[string, string]> = [];
-    for (const key of ['b', 'a', 'dir/x', 'dir/y', 'a']) made.push([key, await set.createMultipartUpload('bkt', key, { metadata: {} })]);
+    for (const key of ['b', 'a', 'dir/x', 'dir/y', 'a'])
+      made.push([key, await set.createMultipartUpload('bkt', key, { metadata: {} })]);
     const expected = [...made].sort(
       (x, y) => Buffer.compare(Buffer.from(x[0]), Buffer.from(y[0])) || (x[1] < y[1] ? -1 : 1),
     );
@@ -228,7 +248,13 @@ describe('ErasureSet multipart uploads', () => {
     let keyMarker = '';
     let uploadIdMarker = '';
     for (let i = 0; i < 10; i++) {
-      const page = await set.listMultipartUploads('bkt', { prefix: '', delimiter: '', keyMarker, uploadIdMarker, maxUploads: 2 });
+      const page = await set.listMultipartUploads('bkt', {
+        prefix: '',
+        delimiter: '',
+        keyMarker,
+        uploadIdMarker,
+        maxUploads: 2,
+      });
       seen.push(...page.uploads.map((u): [string, string] => [u.key, u.uploadId]));
       if (!page.isTruncated) break;
       keyMarker = page.nextKeyMarker ?? '';
@@ -288,14 +314,23 @@ describe('ErasureSet multipart uploads', () => {
     const parts = [randomBytes(5 * MiB), randomBytes(700_000)];
     const infos = [];
     for (const [i, p] of parts.entries()) infos.push(await uploadPart(set, 'k', uploadId, i + 1, p));
-    const v2 = await complete(set, 'k', uploadId, infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })));
+    const v2 = await complete(
+      set,
+      'k',
+      uploadId,
+      infos.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+    );
     // Wipe drive 1's data folder (its records stay): every shard file is gone there.
     const wiped = paths[1] ?? '';
     await rm(join(wiped, 'data'), { recursive: true, force: true });
     const report = await set.heal();
     expect(report.objectsFailed).toBe(0);
     expect(report.shardsRepaired).toBe(2); // two versions on one drive
-    expect((await shardFiles([wiped])).map((f) => f.split('/').at(-1)).sort()).toEqual(['part.1', 'part.1', 'part.2']);
+    expect((await shardFiles([wiped])).map((f) => f.split('/').at(-1)).sort()).toEqual([
+      'part.1',
+      'part.1',
+      'part.2',
+    ]);
     // Only drive 1 and one other left: the data must come from the healed shards.
     const d0 = drives[0];
     const d2 = drives[2];
@@ -303,7 +338,15 @@ describe('ErasureSet multipart uploads', () => {
     d0.mode = 'fail';
     d2.mode = 'fail';
     expect((await get(set, 'bkt', 'k')).equals(Buffer.concat(parts))).toBe(true);
-    const older = (await set.listObjectVersions('bkt', { prefix: '', delimiter: '', keyMarker: '', versionIdMarker: '', maxKeys: 5 })).versions[1];
+    const older = (
+      await set.listObjectVersions('bkt', {
+        prefix: '',
+        delimiter: '',
+        keyMarker: '',
+        versionIdMarker: '',
+        maxKeys: 5,
+      })
+    ).versions[1];
     expect(older?.versionId).not.toBe(v2.versionId);
     expect((await get(set, 'bkt', 'k', { versionId: older?.versionId ?? '' })).equals(old)).toBe(true);
   });

@@ -171,7 +171,8 @@ describe('ErasureSet versioning', () => {
     const expected: string[] = [];
     for (const key of ['a', 'b/1', 'b/2', 'c']) {
       const ids: string[] = [];
-      for (let i = 0; i < 3; i++) ids.unshift((await put(set, 'bkt', key, Buffer.from(`${key}${i}`))).versionId);
+      for (let i = 0; i < 3; i++)
+        ids.unshift((await put(set, 'bkt', key, Buffer.from(`${key}${i}`))).versionId);
       if (key === 'c') ids.unshift((await set.deleteObject('bkt', 'c')).versionId ?? '');
       expected.push(...ids.map((id) => `${key}@${id}`));
     }

@@ -30,7 +30,6 @@ import {
   type ObjectVersion,
   type PartRecord,
   RECORD_FORMAT_VERSION,
-  sameVersion,
   UPLOAD_RECORD_FORMAT_VERSION,
   type UploadRecord,
   type VersionPart,
@@ -62,8 +61,8 @@ import {
   StorageError,
   type WritePrecondition,
 } from './types.js';
-import { copiesOf, ownVersions, type ResolvedKey, resolveKey } from './version-resolve.js';
 import { verifyShardStream } from './verify-shard-stream.js';
+import { copiesOf, ownVersions, type ResolvedKey, resolveKey } from './version-resolve.js';
 
 /**
  * Objects whose shard stream is at most this size are stored inside each drive's
@@ -502,7 +501,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   private static unreferencedDirs(resolved: ResolvedKey, kept: readonly ObjectVersion[]): Set<string> {
     const dirs = new Set<string>();
     for (const r of resolved.results)
-      if (r.ok && r.value) for (const v of r.value.versions) if (v.dataDir !== '' && !v.inline) dirs.add(v.dataDir);
+      if (r.ok && r.value)
+        for (const v of r.value.versions) if (v.dataDir !== '' && !v.inline) dirs.add(v.dataDir);
     for (const v of kept) dirs.delete(v.dataDir);
     return dirs;
   }
@@ -970,7 +970,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     limit: number,
   ): Promise<ScanBatch<ObjectRecord>> {
     const batch = await this.mergedScan(
-      (d) => d.scanObjectRecords(bucket, { prefix, startAfter: cursor, skipUnderStartAfter: skipUnder, limit }),
+      (d) =>
+        d.scanObjectRecords(bucket, { prefix, startAfter: cursor, skipUnderStartAfter: skipUnder, limit }),
       (e) => e.key,
       limit,
       `listing ${bucket}`,
@@ -979,8 +980,9 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       ...batch,
       entries: batch.entries.map((e) => ({
         key: e.key,
-        results: e.results.map((r): DriveResult<ObjectRecord | null> =>
-          r.ok ? { ok: true, value: r.value ? r.value.record : null } : r,
+        results: e.results.map(
+          (r): DriveResult<ObjectRecord | null> =>
+            r.ok ? { ok: true, value: r.value ? r.value.record : null } : r,
         ),
       })),
     };
@@ -1063,7 +1065,10 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     return result;
   }
 
-  async listObjectVersions(bucket: string, opts: ListObjectVersionsOptions): Promise<ListObjectVersionsResult> {
+  async listObjectVersions(
+    bucket: string,
+    opts: ListObjectVersionsOptions,
+  ): Promise<ListObjectVersionsResult> {
     validateBucketName(bucket);
     await this.requireBucket(bucket);
     if (opts.maxKeys <= 0) return { versions: [], commonPrefixes: [], isTruncated: false };
@@ -1187,7 +1192,11 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     return { parts, numbers };
   }
 
-  async createMultipartUpload(bucket: string, key: string, opts: { metadata: ObjectMetadata }): Promise<string> {
+  async createMultipartUpload(
+    bucket: string,
+    key: string,
+    opts: { metadata: ObjectMetadata },
+  ): Promise<string> {
     validateBucketName(bucket);
     validateObjectKey(key);
     await this.requireBucketForWrite(bucket, `createMultipartUpload ${bucket}/${key}`);
@@ -1263,9 +1272,12 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         // earlier upload of the number) before the part record names them. Serialized
         // per upload, so two uploads of one number cannot interleave their renames.
         const commits = await settleAll(this.drives, (d, slot) => {
-          if (!okSlots[slot]) return Promise.reject(new StorageError('InsufficientWriteQuorum', 'shard write failed'));
+          if (!okSlots[slot])
+            return Promise.reject(new StorageError('InsufficientWriteQuorum', 'shard write failed'));
           const w = slotWriters[slot];
-          return w?.spilled ? w.commit(upload.dataDir, partNumber) : d.deleteShard(upload.dataDir, partNumber);
+          return w?.spilled
+            ? w.commit(upload.dataDir, partNumber)
+            : d.deleteShard(upload.dataDir, partNumber);
         });
         const modTimeMs = Date.now();
         const record = (slot: number): PartRecord => ({
@@ -1283,7 +1295,9 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         const puts =
           countOk(commits) >= wq
             ? await settleAll(this.drives, (d, slot) =>
-                commits[slot]?.ok ? d.putPartRecord(uploadId, record(slot)) : Promise.reject(new Error('skipped')),
+                commits[slot]?.ok
+                  ? d.putPartRecord(uploadId, record(slot))
+                  : Promise.reject(new Error('skipped')),
               )
             : commits.map((): DriveResult<void> => ({ ok: false, error: new Error('skipped') }));
         if (countOk(puts) < wq) {
@@ -1341,7 +1355,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     limit: number,
   ): Promise<ScanBatch<UploadRecord>> {
     return this.mergedScan(
-      (d) => d.scanUploadRecords(bucket, { prefix, startAfter: cursor, skipUnderStartAfter: skipUnder, limit }),
+      (d) =>
+        d.scanUploadRecords(bucket, { prefix, startAfter: cursor, skipUnderStartAfter: skipUnder, limit }),
       (u) => `${u.key}\u0000${u.uploadId}`,
       limit,
       `listing uploads of ${bucket}`,
@@ -1362,7 +1377,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     let { cursor, skipUnder } = ErasureSet.listStart(prefix, delimiter, keyMarker);
     if (!skipUnder && keyMarker !== '') {
       // Uploads sort by key, then upload id (initiation order).
-      cursor = uploadIdMarker !== '' ? `${keyMarker}\u0000${uploadIdMarker}` : `${keyMarker}${AFTER_ALL_UPLOAD_IDS}`;
+      cursor =
+        uploadIdMarker !== '' ? `${keyMarker}\u0000${uploadIdMarker}` : `${keyMarker}${AFTER_ALL_UPLOAD_IDS}`;
     }
     while (items.length < want) {
       const limit = Math.min(SCAN_BATCH_MAX, Math.max(SCAN_BATCH_MIN, want - items.length));
@@ -1722,7 +1738,14 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       let repaired = 0;
       let failed = false;
       for (const version of resolved.versions) {
-        const r = await this.healVersion(bucket, key, version, copiesOf(resolved, version), reachable, handles);
+        const r = await this.healVersion(
+          bucket,
+          key,
+          version,
+          copiesOf(resolved, version),
+          reachable,
+          handles,
+        );
         repaired += r.repaired;
         failed ||= r.failed;
         r.copies.forEach((c, slot) => {

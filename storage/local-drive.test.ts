@@ -94,7 +94,10 @@ describe('LocalDrive on-disk layout (v2)', () => {
     const inlineBytes = new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3, 104, 101, 108, 0, 0, 0, 0, 0]);
     const [marker, multipart, nullVersion] = objectRecordV2.versions;
     if (!marker || !multipart || !nullVersion) throw new Error('fixture');
-    const withInline = { v: 2 as const, versions: [marker, multipart, { ...nullVersion, inline: inlineBytes }] };
+    const withInline = {
+      v: 2 as const,
+      versions: [marker, multipart, { ...nullVersion, inline: inlineBytes }],
+    };
     await drive.putObjectRecord('photos', 'cat.jpg', withInline);
     await drive.close();
 

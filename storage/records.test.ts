@@ -69,13 +69,15 @@ describe('parseObjectRecord', () => {
     expect(() => parseObjectRecord({ v: 1, versions: [] })).toThrow(RecordFormatError);
     expect(() => parseObjectRecord({ v: 2, versions: [] })).toThrow(RecordFormatError);
     expect(() => parseObjectRecord({ v: 1, versions: [{ versionId: 'null' }] })).toThrow(RecordFormatError);
-    expect(() => parseObjectRecord({ v: 2, versions: [{ ...objectRecordV2.versions[0], parts: 'x' }] })).toThrow(
-      RecordFormatError,
-    );
+    expect(() =>
+      parseObjectRecord({ v: 2, versions: [{ ...objectRecordV2.versions[0], parts: 'x' }] }),
+    ).toThrow(RecordFormatError);
     expect(() => parseObjectRecord('x')).toThrow(RecordFormatError);
   });
   it('rejects non-string metadata', () => {
-    const bad = structuredClone(objectRecordV1Migrated) as unknown as { versions: Array<{ metadata: unknown }> };
+    const bad = structuredClone(objectRecordV1Migrated) as unknown as {
+      versions: Array<{ metadata: unknown }>;
+    };
     const v0 = bad.versions[0];
     if (v0) v0.metadata = { a: 1 };
     expect(() => parseObjectRecord(bad)).toThrow(RecordFormatError);

@@ -374,7 +374,10 @@ export interface ObjectLayer {
     uploadId: string,
     opts: { partNumberMarker: number; maxParts: number },
   ): Promise<ListPartsResult>;
-  listMultipartUploads(bucket: string, opts: ListMultipartUploadsOptions): Promise<ListMultipartUploadsResult>;
+  listMultipartUploads(
+    bucket: string,
+    opts: ListMultipartUploadsOptions,
+  ): Promise<ListMultipartUploadsResult>;
   /** Removes the upload and all its parts' data. Throws NoSuchUpload. */
   abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void>;
   /**
