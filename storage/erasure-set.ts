@@ -144,6 +144,8 @@ export interface ErasureSetOptions {
   pool: BufferPool;
   logger: Logger;
   keyLock?: KeyLock;
+  /** Keys one listObjects page examines at most (default LIST_SCAN_MAX_KEYS; tests lower it). */
+  listScanMaxKeys?: number;
 }
 
 export interface ObjectHealResult {
@@ -189,6 +191,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   private readonly codecs: Map<string, ErasureCodec>;
   private readonly healer: Healer;
   private readonly ids: IdGenerator;
+  private readonly listScanMaxKeys: number;
   private backgroundHeal: Promise<void> | null;
   /** Repairs made by background full heals since the last heal() call reported them. */
   private unreportedRepairs: Pick<HealReport, 'objectsHealed' | 'shardsRepaired' | 'bucketsHealed'>;
@@ -210,6 +213,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       healObject: (bucket, key) => this.healObject(bucket, key),
     });
     this.ids = new IdGenerator();
+    this.listScanMaxKeys = opts.listScanMaxKeys ?? LIST_SCAN_MAX_KEYS;
     this.backgroundHeal = null;
     this.unreportedRepairs = { objectsHealed: 0, shardsRepaired: 0, bucketsHealed: 0 };
     this.closed = false;
@@ -1020,7 +1024,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       for (const entry of batch.entries) {
         if (items.length >= want) break;
         if (rolledUp !== null && entry.key.startsWith(rolledUp)) continue;
-        if (++examined > LIST_SCAN_MAX_KEYS) {
+        if (++examined > this.listScanMaxKeys) {
           // Bounded work per page (a long run of deleted keys): end the page here and
           // continue after the last key examined.
           cutAt = lastExamined;
@@ -1845,7 +1849,8 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       const c = copies[slot];
       if (g && c) usedShards.add(c.driveIndex);
     });
-    for (const slot of bad) out[slot] = null;
+    // Drives keep their records as they are unless a rebuild for them succeeds: a heal
+    // that cannot help must not turn an unreadable copy into a missing one.
     if (usedShards.size < version.k) return { copies: out, repaired: 0, failed: true };
 
     // Which shard each bad slot gets: its place in the key's layout, unless a good

@@ -26,7 +26,7 @@ export async function tempDirs(n: number): Promise<string[]> {
 }
 
 /** A 4-drive (2+2) set over FaultyDrive-wrapped LocalDrives. */
-export async function faultySet(n = 4, dirs?: string[]) {
+export async function faultySet(n = 4, dirs?: string[], opts: { listScanMaxKeys?: number } = {}) {
   const paths = dirs ?? (await tempDirs(n));
   for (const p of paths) await mkdir(p, { recursive: true });
   const drives = paths.map((p) => new FaultyDrive(new LocalDrive(p)));
@@ -36,6 +36,7 @@ export async function faultySet(n = 4, dirs?: string[]) {
     parityShards: n / 2,
     pool: new BufferPool({ budgetBytes: 64 << 20 }),
     logger: noopLogger,
+    ...opts,
   });
   if (res.freshSlots.length > 0) set.startBackgroundHeal('test');
   cleanups.push(() => set.close());
