@@ -11,8 +11,10 @@ import { toS3Error } from '../storage-errors.js';
 
 /**
  * ListObjects (V1) — https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjects.html
- * NextMarker is returned only when a delimiter was given, as on AWS; without one,
- * clients continue from the last key. Owner is always included (V1 behaviour).
+ * NextMarker is returned when a delimiter was given, as on AWS; without one, clients
+ * continue from the last key — except when storage cut the page short (a run of
+ * deleted keys: the last key returned is not where the scan stopped), where NextMarker
+ * is sent anyway so no client re-reads or stalls. Owner is always included (V1 behaviour).
  */
 export async function listObjects(ctx: S3Context): Promise<S3Response> {
   const q = ctx.query;
@@ -39,7 +41,10 @@ export async function listObjects(ctx: S3Context): Promise<S3Response> {
     Name: ctx.bucket,
     Prefix: encodeName(prefix, encoding),
     Marker: encodeName(marker, encoding),
-    NextMarker: truncated && delimiter !== '' ? encodeName(result.nextMarker ?? '', encoding) : undefined,
+    NextMarker:
+      truncated && (delimiter !== '' || result.objects.at(-1)?.key !== result.nextMarker)
+        ? encodeName(result.nextMarker ?? '', encoding)
+        : undefined,
     MaxKeys: maxKeys,
     Delimiter: delimiter === '' ? undefined : encodeName(delimiter, encoding),
     IsTruncated: truncated,
