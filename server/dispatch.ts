@@ -1,3 +1,11 @@
+import { abortMultipartUpload } from './handlers/abort-multipart-upload.js';
+import { completeMultipartUpload } from './handlers/complete-multipart-upload.js';
+import { createMultipartUpload } from './handlers/create-multipart-upload.js';
+import { getObjectAttributes } from './handlers/get-object-attributes.js';
+import { listMultipartUploads } from './handlers/list-multipart-uploads.js';
+import { listParts } from './handlers/list-parts.js';
+import { uploadPart } from './handlers/upload-part.js';
+import { uploadPartCopy } from './handlers/upload-part-copy.js';
 import { copyObject } from './handlers/copy-object.js';
 import { createBucket } from './handlers/create-bucket.js';
 import { deleteBucket } from './handlers/delete-bucket.js';
@@ -21,6 +29,14 @@ import { S3Error } from './s3-errors.js';
 
 /** Operations with a handler; every other operation answers 501 NotImplemented. */
 export const BUILT_OPERATIONS: ReadonlySet<S3Operation> = new Set<S3Operation>([
+  'AbortMultipartUpload',
+  'CompleteMultipartUpload',
+  'CreateMultipartUpload',
+  'GetObjectAttributes',
+  'ListMultipartUploads',
+  'ListParts',
+  'UploadPart',
+  'UploadPartCopy',
   'CopyObject',
   'CreateBucket',
   'DeleteBucket',
@@ -46,6 +62,22 @@ export const BUILT_OPERATIONS: ReadonlySet<S3Operation> = new Set<S3Operation>([
  */
 export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
   switch (op) {
+    case 'AbortMultipartUpload':
+      return abortMultipartUpload(ctx);
+    case 'CompleteMultipartUpload':
+      return completeMultipartUpload(ctx);
+    case 'CreateMultipartUpload':
+      return createMultipartUpload(ctx);
+    case 'GetObjectAttributes':
+      return getObjectAttributes(ctx);
+    case 'ListMultipartUploads':
+      return listMultipartUploads(ctx);
+    case 'ListParts':
+      return listParts(ctx);
+    case 'UploadPart':
+      return uploadPart(ctx);
+    case 'UploadPartCopy':
+      return uploadPartCopy(ctx);
     case 'CopyObject':
       return copyObject(ctx);
     case 'CreateBucket':
@@ -80,11 +112,8 @@ export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
       return deleteBucketCors(ctx);
     case 'PostObject':
       return postObject(ctx);
-    case 'AbortMultipartUpload':
-    case 'CompleteMultipartUpload':
     case 'CreateBucketMetadataConfiguration':
     case 'CreateBucketMetadataTableConfiguration':
-    case 'CreateMultipartUpload':
     case 'CreateSession':
     case 'DeleteBucketAnalyticsConfiguration':
     case 'DeleteBucketEncryption':
@@ -127,7 +156,6 @@ export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
     case 'GetBucketWebsite':
     case 'GetObjectAcl':
     case 'GetObjectAnnotation':
-    case 'GetObjectAttributes':
     case 'GetObjectLegalHold':
     case 'GetObjectLockConfiguration':
     case 'GetObjectRetention':
@@ -139,10 +167,8 @@ export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
     case 'ListBucketInventoryConfigurations':
     case 'ListBucketMetricsConfigurations':
     case 'ListDirectoryBuckets':
-    case 'ListMultipartUploads':
     case 'ListObjectAnnotations':
     case 'ListObjectVersions':
-    case 'ListParts':
     case 'PutBucketAbac':
     case 'PutBucketAccelerateConfiguration':
     case 'PutBucketAcl':
@@ -177,8 +203,6 @@ export function dispatch(op: S3Operation, ctx: S3Context): Promise<S3Response> {
     case 'UpdateBucketMetadataInventoryTableConfiguration':
     case 'UpdateBucketMetadataJournalTableConfiguration':
     case 'UpdateObjectEncryption':
-    case 'UploadPart':
-    case 'UploadPartCopy':
     case 'WriteGetObjectResponse':
       throw new S3Error('NotImplemented');
     default:

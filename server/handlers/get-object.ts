@@ -2,6 +2,7 @@ import type { GetObjectResult, ObjectInfo } from '../../storage/index.js';
 import { evaluatePreconditions } from '../conditional.js';
 import { withResponseHeaders } from '../error-response.js';
 import { checksumEntries, objectResponseHeaders } from '../object-metadata.js';
+import { locatePart } from '../multipart-part-range.js';
 import { contentRange, resolveRange } from '../range.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
@@ -17,10 +18,8 @@ const MAX_OPEN_ATTEMPTS = 3;
  * One Range per request (several ranges: the whole object, as AWS); conditional
  * headers in RFC 9110 order (see conditional.ts); response-* overrides; checksum
  * headers only with x-amz-checksum-mode: ENABLED on whole-object reads.
- * partNumber=1 on a single-part object is the whole object without x-amz-mp-parts-count
- * (AWS sends that header only for multipart objects); another part number is
- * InvalidPartNumber. Deviation: any partNumber on a multipart object is NotImplemented
- * until issue 3.
+ * partNumber: see multipart-part-range.ts (a part of a multipart object is a 206 with
+ * x-amz-mp-parts-count; partNumber=1 of a single-part object is the whole object).
  */
 export async function getObject(ctx: S3Context): Promise<S3Response> {
   return readObject(ctx, true);
@@ -39,10 +38,10 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
 
   for (let attempt = 1; ; attempt++) {
     const info = await stat(ctx);
-    if (partNumber !== undefined) {
-      if (info.etag.includes('-')) throw new S3Error('NotImplemented');
-      if (partNumber !== 1) throw new S3Error('InvalidPartNumber');
-    }
+    const part =
+      partNumber === undefined
+        ? undefined
+        : locatePart(info, partNumber, header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
     const headers = objectResponseHeaders(info, ctx.query);
     const outcome = evaluatePreconditions(
       {
@@ -61,7 +60,7 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
       };
     }
 
-    const range = resolveRange(rangeHeader, info.sizeBytes);
+    const range = part?.range ?? resolveRange(rangeHeader, info.sizeBytes);
     if (range.kind === 'unsatisfiable') {
       throw withResponseHeaders(
         new S3Error('InvalidRange', {
@@ -80,6 +79,7 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
     if (!partial && header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
       for (const [name, value] of checksumEntries(info.metadata)) responseHeaders[name] = value;
     }
+    if (part !== undefined) Object.assign(responseHeaders, part.headers);
     if (!withBody) return { status, headers: responseHeaders };
 
     let result: GetObjectResult;
