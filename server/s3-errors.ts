@@ -139,7 +139,7 @@ export const S3_ERRORS = {
   // Added for versioning, object lock, tagging and bucket configuration (issue 3).
   InvalidTag: { status: 400, message: 'The TagKey you have provided is invalid' },
   NoSuchTagSet: { status: 404, message: 'The TagSet does not exist' },
-  MalformedPolicy: { status: 400, message: 'Policies must be valid JSON and the first byte must be \'{\'' },
+  MalformedPolicy: { status: 400, message: "Policies must be valid JSON and the first byte must be '{'" },
   NoSuchBucketPolicy: { status: 404, message: 'The bucket policy does not exist' },
   NoSuchLifecycleConfiguration: { status: 404, message: 'The lifecycle configuration does not exist' },
   ServerSideEncryptionConfigurationNotFoundError: {
@@ -154,7 +154,10 @@ export const S3_ERRORS = {
     status: 404,
     message: 'The specified object does not have a ObjectLock configuration',
   },
-  InvalidBucketState: { status: 409, message: 'The request is not valid with the current state of the bucket.' },
+  InvalidBucketState: {
+    status: 409,
+    message: 'The request is not valid with the current state of the bucket.',
+  },
   InvalidRetentionPeriod: {
     status: 400,
     message: 'Default retention period must be a positive integer value.',

@@ -7,7 +7,9 @@ describe('parseCopySource', () => {
     ['/bkt/dir/key', { bucket: 'bkt', key: 'dir/key' }],
     ['bkt/a%20b%2Bc', { bucket: 'bkt', key: 'a b+c' }],
     ['bkt/a+b', { bucket: 'bkt', key: 'a+b' }],
-    ['bkt/what%3F?versionId=null', { bucket: 'bkt', key: 'what?' }],
+    ['bkt/what%3F?versionId=null', { bucket: 'bkt', key: 'what?', versionId: 'null' }],
+    ['bkt/k?versionId=3HL4kqtJlcpXroDTDmJ', { bucket: 'bkt', key: 'k', versionId: '3HL4kqtJlcpXroDTDmJ' }],
+    ['bkt/k?other=1', { bucket: 'bkt', key: 'k' }],
     ['bkt//lead', { bucket: 'bkt', key: '/lead' }],
     ['bkt/%F0%9F%98%80', { bucket: 'bkt', key: '😀' }],
   ])('%s', (header, expected) => {
@@ -18,7 +20,8 @@ describe('parseCopySource', () => {
     ['', 'InvalidArgument'],
     ['bkt', 'InvalidArgument'],
     ['bkt/', 'InvalidArgument'],
-    ['bkt/k?versionId=3HL4kqtJlcpXroDTDmJ', 'InvalidArgument'],
+    ['bkt/k?versionId=', 'InvalidArgument'],
+    ['bkt/k?versionId=a%20b', 'InvalidArgument'],
     ['bkt/%E0%A4%A', 'InvalidArgument'],
     [`bkt/${'k'.repeat(1025)}`, 'KeyTooLongError'],
   ])('rejects %s', (header, code) => {

@@ -1,13 +1,22 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { GetObjectResult, ObjectInfo, ObjectMetadata } from '../../storage/index.js';
+import {
+  type GetObjectResult,
+  isStorageError,
+  type ObjectInfo,
+  type ObjectMetadata,
+} from '../../storage/index.js';
 import { isValidBucketName } from '../bucket-name.js';
 import { evaluatePreconditions } from '../conditional.js';
+import { writePrecondition } from '../conditional-write.js';
+import { lockMetadataForNewVersion, lockResponseHeaders, withoutLock } from '../object-lock.js';
 import { checksumEntries, metadataFromHeaders } from '../object-metadata.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
 import { toS3Error } from '../storage-errors.js';
+import { storedTags, taggingMetadataFromHeaders, tagsMetadata, withoutTags } from '../tagging.js';
+import { NULL_VERSION_ID, parseVersionId, writeVersionHeader } from '../versioning.js';
 import { rejectUnsupportedWriteHeaders } from './unsupported-headers.js';
 
 const MAX_KEY_BYTES = 1024;
@@ -18,9 +27,13 @@ const MAX_KEY_BYTES = 1024;
  * Data streams from getObject into putObject (never buffered); the new ETag is the MD5
  * computed on the way. x-amz-metadata-directive COPY (default) takes the source's
  * metadata, REPLACE the request's; stored checksums describe the data and are kept
- * either way. Copying an object onto itself must REPLACE and only rewrites metadata.
+ * either way. x-amz-tagging-directive COPY (default) keeps the source's tags, REPLACE
+ * takes x-amz-tagging. Retention and legal hold are never copied: the new version gets
+ * the request's x-amz-object-lock-* headers or the bucket's default retention.
+ * The source may name a version (`?versionId=`; a delete marker is InvalidRequest).
+ * Copying an object onto itself must REPLACE; outside a versioning-enabled bucket it
+ * only rewrites metadata, inside one it writes a new version, as AWS.
  * x-amz-copy-source-if-* failures are 412, including the "not modified" cases, as AWS.
- * Deviation until versioning (issue 3): only ?versionId=null in the source.
  */
 export async function copyObject(ctx: S3Context): Promise<S3Response> {
   rejectUnsupportedWriteHeaders(ctx.headers);
@@ -35,8 +48,18 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
       extra: { ArgumentName: 'x-amz-metadata-directive', ArgumentValue: directive },
     });
   }
+  const taggingDirective = (header(ctx, 'x-amz-tagging-directive') ?? 'COPY').toUpperCase();
+  if (taggingDirective !== 'COPY' && taggingDirective !== 'REPLACE') {
+    throw new S3Error('InvalidArgument', {
+      message: 'Unknown tagging directive.',
+      extra: { ArgumentName: 'x-amz-tagging-directive', ArgumentValue: taggingDirective },
+    });
+  }
   const replacement = directive === 'REPLACE' ? metadataFromHeaders(ctx.headers) : undefined;
-  const selfCopy = source.bucket === ctx.bucket && source.key === ctx.key;
+  const requestTags = taggingDirective === 'REPLACE' ? taggingMetadataFromHeaders(ctx.headers) : undefined;
+  // If-Match / If-None-Match on the destination, checked atomically with the write.
+  const precondition = writePrecondition(ctx.headers, ctx.key);
+  const selfCopy = source.bucket === ctx.bucket && source.key === ctx.key && source.versionId === undefined;
 
   if (selfCopy) {
     if (replacement === undefined) {
@@ -45,32 +68,58 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
           "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       });
     }
-    const info = await stat(ctx, source);
-    checkCopyPreconditions(ctx, info);
-    let updated: ObjectInfo;
-    try {
-      updated = await ctx.objectLayer.updateObjectMetadata(ctx.bucket, ctx.key, {
-        ...replacement,
-        ...Object.fromEntries(checksumEntries(info.metadata)),
-      });
-    } catch (err) {
-      throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
+    if (!(await versioningEnabled(ctx))) {
+      const info = await stat(ctx, source);
+      checkCopyPreconditions(ctx, info);
+      let updated: ObjectInfo;
+      try {
+        updated = await ctx.objectLayer.updateObjectMetadata(
+          ctx.bucket,
+          ctx.key,
+          (current) => {
+            precondition?.(current);
+            return {
+              ...replacement,
+              ...Object.fromEntries(checksumEntries(current.metadata)),
+              ...(requestTags ?? tagsMetadata(storedTags(current.metadata))),
+              ...lockResponseHeaders(current.metadata),
+            };
+          },
+          { touch: true },
+        );
+      } catch (err) {
+        throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
+      }
+      return copyResult(updated, undefined);
     }
-    return copyResult(updated);
   }
 
+  const lock = await lockMetadataForNewVersion(ctx.objectLayer, ctx.bucket, ctx.headers, {
+    requireDigest: false,
+  });
   let src: GetObjectResult;
   try {
-    src = await ctx.objectLayer.getObject(source.bucket, source.key, {});
+    src = await ctx.objectLayer.getObject(
+      source.bucket,
+      source.key,
+      source.versionId === undefined ? {} : { versionId: source.versionId },
+    );
   } catch (err) {
-    throw toS3Error(err, source);
+    throw sourceError(err, source);
   }
   const md5 = new Md5Stream();
   try {
     checkCopyPreconditions(ctx, src.info);
     const checksums = Object.fromEntries(checksumEntries(src.info.metadata));
-    const metadata: ObjectMetadata =
-      replacement === undefined ? { ...src.info.metadata } : { ...replacement, ...checksums };
+    const base: ObjectMetadata =
+      replacement === undefined
+        ? withoutLock(withoutTags(src.info.metadata))
+        : { ...replacement, ...checksums };
+    const metadata: ObjectMetadata = {
+      ...base,
+      ...(requestTags ?? tagsMetadata(storedTags(src.info.metadata))),
+      ...lock,
+    };
     // pipeline destroys md5 with the source's error, which fails putObject's read.
     const piping = pipeline(src.stream, md5);
     piping.catch(() => {});
@@ -79,9 +128,14 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
       metadata,
       finalize: () => ({ etag: md5.digestHex() }),
       signal: ctx.signal,
+      ...(precondition === undefined ? {} : { precondition }),
     });
     await piping;
-    return copyResult(info);
+    const sourceVersion =
+      source.versionId !== undefined || src.info.versionId !== NULL_VERSION_ID
+        ? src.info.versionId
+        : undefined;
+    return copyResult(info, sourceVersion);
   } catch (err) {
     throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
   } finally {
@@ -90,16 +144,41 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
   }
 }
 
-function copyResult(info: ObjectInfo): S3Response {
-  return xmlResponse('CopyObjectResult', { ETag: `"${info.etag}"`, LastModified: info.lastModified });
+function copyResult(info: ObjectInfo, sourceVersionId: string | undefined): S3Response {
+  const res = xmlResponse('CopyObjectResult', { ETag: `"${info.etag}"`, LastModified: info.lastModified });
+  res.headers = {
+    ...res.headers,
+    ...writeVersionHeader(info),
+    ...(sourceVersionId === undefined ? {} : { 'x-amz-copy-source-version-id': sourceVersionId }),
+  };
+  return res;
 }
 
-async function stat(ctx: S3Context, source: { bucket: string; key: string }): Promise<ObjectInfo> {
+async function versioningEnabled(ctx: S3Context): Promise<boolean> {
+  try {
+    return (await ctx.objectLayer.getBucketInfo(ctx.bucket)).versioning === 'Enabled';
+  } catch (err) {
+    throw toS3Error(err, { bucket: ctx.bucket });
+  }
+}
+
+async function stat(ctx: S3Context, source: CopySource): Promise<ObjectInfo> {
   try {
     return await ctx.objectLayer.getObjectInfo(source.bucket, source.key);
   } catch (err) {
-    throw toS3Error(err, source);
+    throw sourceError(err, source);
   }
+}
+
+/** A copy source that is a delete marker named by version id is InvalidRequest, as AWS. */
+function sourceError(err: unknown, source: CopySource): unknown {
+  if (isStorageError(err, 'VersionIsDeleteMarker')) {
+    return new S3Error('InvalidRequest', {
+      message: 'The source of a copy request may not specifically refer to a delete marker by version id.',
+      cause: err,
+    });
+  }
+  return toS3Error(err, source);
 }
 
 function checkCopyPreconditions(ctx: S3Context, info: ObjectInfo): void {
@@ -115,22 +194,23 @@ function checkCopyPreconditions(ctx: S3Context, info: ObjectInfo): void {
   if (outcome !== 'proceed') throw new S3Error('PreconditionFailed');
 }
 
+export interface CopySource {
+  bucket: string;
+  key: string;
+  /** From `?versionId=`; absent: the latest version. */
+  versionId?: string;
+}
+
 /**
  * Parses x-amz-copy-source: `[/]bucket/key[?versionId=id]`, URL-encoded. The query is
  * split off before decoding, so an encoded '?' stays part of the key.
  */
-export function parseCopySource(value: string): { bucket: string; key: string } {
+export function parseCopySource(value: string): CopySource {
   const q = value.indexOf('?');
   const path = q === -1 ? value : value.slice(0, q);
+  let versionId: string | undefined;
   if (q !== -1) {
-    const params = new URLSearchParams(value.slice(q + 1));
-    const versionId = params.get('versionId');
-    if (versionId !== null && versionId !== 'null') {
-      throw new S3Error('InvalidArgument', {
-        message: 'Invalid version id specified',
-        extra: { ArgumentName: 'x-amz-copy-source', ArgumentValue: value },
-      });
-    }
+    versionId = parseVersionId(new URLSearchParams(value.slice(q + 1)).get('versionId'), 'x-amz-copy-source');
   }
   let decoded: string;
   try {
@@ -149,7 +229,7 @@ export function parseCopySource(value: string): { bucket: string; key: string } 
     });
   }
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw new S3Error('KeyTooLongError');
-  return { bucket, key };
+  return versionId === undefined ? { bucket, key } : { bucket, key, versionId };
 }
 
 function header(ctx: S3Context, name: string): string | undefined {

@@ -1,3 +1,4 @@
+import { checkAclHeaders } from '../acl.js';
 import { isValidBucketName } from '../bucket-name.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
@@ -15,20 +16,21 @@ const MAX_CONFIGURATION_BYTES = 64 * 1024;
  * region, may be omitted only when the region is us-east-1, and 'us-east-1' itself is
  * never a valid constraint (InvalidLocationConstraint), 'EU' means eu-west-1.
  * Deviations: creating a bucket you already own answers BucketAlreadyOwnedByYou even
- * in us-east-1 (where AWS answers 200 for legacy reasons); ACL headers are accepted
- * and ignored; object lock at creation is NotImplemented.
+ * in us-east-1 (where AWS answers 200 for legacy reasons); of the ACL headers only
+ * x-amz-acl: private is accepted (see acl.ts). x-amz-bucket-object-lock-enabled: true
+ * creates the bucket with object lock (and versioning Enabled).
  */
 export async function createBucket(ctx: S3Context): Promise<S3Response> {
   if (!isValidBucketName(ctx.bucket)) {
     throw new S3Error('InvalidBucketName', { extra: { BucketName: ctx.bucket } });
   }
-  if (String(ctx.headers['x-amz-bucket-object-lock-enabled'] ?? '').toLowerCase() === 'true') {
-    throw new S3Error('NotImplemented');
-  }
+  checkAclHeaders(ctx.headers);
+  const objectLockEnabled =
+    String(ctx.headers['x-amz-bucket-object-lock-enabled'] ?? '').toLowerCase() === 'true';
   const body = await readSmallBody(ctx, MAX_CONFIGURATION_BYTES);
   const location = checkLocation(parseLocationConstraint(body.bytes), ctx.region);
   try {
-    await ctx.objectLayer.makeBucket(ctx.bucket, { location });
+    await ctx.objectLayer.makeBucket(ctx.bucket, { location, objectLockEnabled });
   } catch (err) {
     throw toS3Error(err, { bucket: ctx.bucket });
   }

@@ -1,8 +1,11 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { DeleteObjectResult } from '../../storage/index.js';
+import { bypassGovernance, checkVersionDeletable } from '../object-lock.js';
+import { hasIntegrityHeader } from '../request-integrity.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
 import { isS3Error, S3Error } from '../s3-errors.js';
 import { readSmallBody } from '../small-body.js';
 import { toS3Error } from '../storage-errors.js';
+import { parseVersionId } from '../versioning.js';
 import { childElement, childElements, parseXml, type XmlObject } from '../xml.js';
 
 /** AWS's limit on keys per DeleteObjects request. */
@@ -16,8 +19,9 @@ const MAX_KEY_BYTES = 1024;
  *
  * The body must be integrity-protected: Content-MD5, or an x-amz-checksum-* header or
  * trailer (what current SDKs send instead), verified by readBody. Per-key failures are
- * reported in the result; Quiet mode lists only errors.
- * Deviation until versioning (issue 3): a VersionId other than 'null' is an error entry.
+ * reported in the result; Quiet mode lists only errors. Each entry deletes like
+ * DeleteObject (VersionId, object lock with x-amz-bypass-governance-retention) and
+ * reports DeleteMarker / DeleteMarkerVersionId when a marker was created or removed.
  */
 export async function deleteObjects(ctx: S3Context): Promise<S3Response> {
   if (!hasIntegrityHeader(ctx.headers)) {
@@ -32,17 +36,15 @@ export async function deleteObjects(ctx: S3Context): Promise<S3Response> {
   if (bytes.length === 0) throw new S3Error('MissingRequestBodyError');
   const { quiet, objects } = parseDeleteRequest(bytes);
 
-  const results: Array<
-    | { ok: true; key: string; versionId?: string }
-    | { ok: false; key: string; versionId?: string; err: S3Error }
-  > = new Array(objects.length);
+  const bypass = bypassGovernance(ctx.headers);
+  const results: DeleteOutcome[] = new Array(objects.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < objects.length) {
       const i = next++;
       const obj = objects[i];
       if (obj === undefined) continue;
-      results[i] = await deleteOne(ctx, obj.key, obj.versionId);
+      results[i] = await deleteOne(ctx, obj.key, obj.versionId, bypass);
     }
   };
   await Promise.all(Array.from({ length: Math.min(DELETE_CONCURRENCY, objects.length) }, worker));
@@ -51,7 +53,16 @@ export async function deleteObjects(ctx: S3Context): Promise<S3Response> {
   const errors: XmlObject[] = [];
   for (const r of results) {
     if (r.ok) {
-      if (!quiet) deleted.push({ Key: r.key, VersionId: r.versionId });
+      if (!quiet) {
+        const marker = r.result.isDeleteMarker;
+        deleted.push({
+          Key: r.key,
+          VersionId: r.versionId,
+          DeleteMarker: marker ? true : undefined,
+          // The marker's id: the one removed (VersionId given) or the one created.
+          DeleteMarkerVersionId: marker ? r.result.versionId : undefined,
+        });
+      }
     } else {
       errors.push({ Key: r.key, VersionId: r.versionId, Code: r.err.code, Message: r.err.message });
     }
@@ -59,42 +70,39 @@ export async function deleteObjects(ctx: S3Context): Promise<S3Response> {
   return xmlResponse('DeleteResult', { Deleted: deleted, Error: errors });
 }
 
+type DeleteOutcome =
+  | { ok: true; key: string; versionId?: string; result: DeleteObjectResult }
+  | { ok: false; key: string; versionId?: string; err: S3Error };
+
 async function deleteOne(
   ctx: S3Context,
   key: string,
   versionId: string | undefined,
-): Promise<
-  { ok: true; key: string; versionId?: string } | { ok: false; key: string; versionId?: string; err: S3Error }
-> {
+  bypass: boolean,
+): Promise<DeleteOutcome> {
   const base = versionId === undefined ? { key } : { key, versionId };
-  if (versionId !== undefined && versionId !== 'null') {
+  try {
+    parseVersionId(versionId ?? null, 'VersionId');
+  } catch {
     return { ...base, ok: false, err: new S3Error('NoSuchVersion') };
   }
   if (Buffer.byteLength(key) > MAX_KEY_BYTES)
     return { ...base, ok: false, err: new S3Error('KeyTooLongError') };
   try {
-    await ctx.objectLayer.deleteObject(ctx.bucket, key);
-    return { ...base, ok: true };
+    const result = await ctx.objectLayer.deleteObject(
+      ctx.bucket,
+      key,
+      versionId === undefined
+        ? {}
+        : { versionId, check: (target) => checkVersionDeletable(target, bypass, Date.now()) },
+    );
+    return { ...base, ok: true, result };
   } catch (err) {
     const mapped = toS3Error(err, { bucket: ctx.bucket, key });
     if (isS3Error(mapped)) return { ...base, ok: false, err: mapped };
     ctx.log.error({ err, requestId: ctx.requestId }, 'DeleteObjects: internal error deleting one key');
     return { ...base, ok: false, err: new S3Error('InternalError') };
   }
-}
-
-function hasIntegrityHeader(headers: IncomingHttpHeaders): boolean {
-  if (headers['content-md5'] !== undefined || headers['x-amz-sdk-checksum-algorithm'] !== undefined)
-    return true;
-  if (
-    typeof headers['x-amz-trailer'] === 'string' &&
-    headers['x-amz-trailer'].toLowerCase().includes('x-amz-checksum-')
-  ) {
-    return true;
-  }
-  return Object.keys(headers).some(
-    (name) => name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-mode',
-  );
 }
 
 /** Parses `<Delete><Quiet/><Object><Key/><VersionId/></Object>…</Delete>`; MalformedXML otherwise. */

@@ -1,13 +1,15 @@
 import type { GetObjectResult, ObjectInfo } from '../../storage/index.js';
 import { evaluatePreconditions } from '../conditional.js';
 import { withResponseHeaders } from '../error-response.js';
-import { checksumEntries, objectResponseHeaders } from '../object-metadata.js';
 import { locatePart } from '../multipart-part-range.js';
+import { lockResponseHeaders } from '../object-lock.js';
+import { checksumEntries, objectResponseHeaders } from '../object-metadata.js';
 import { contentRange, resolveRange } from '../range.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
 import { toS3Error } from '../storage-errors.js';
-import { checkVersionId } from './version-id.js';
+import { tagCountHeader } from '../tagging.js';
+import { deleteMarkerNotAllowed, objectReadError, parseVersionId, readVersionHeader } from '../versioning.js';
 
 /** How often GetObject re-reads when the object is replaced between stat and open. */
 const MAX_OPEN_ATTEMPTS = 3;
@@ -27,7 +29,7 @@ export async function getObject(ctx: S3Context): Promise<S3Response> {
 
 /** Shared by GetObject and HeadObject (HeadObject sends the same headers, no body). */
 export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3Response> {
-  checkVersionId(ctx.query.get('versionId'));
+  const versionId = parseVersionId(ctx.query.get('versionId'));
   const partNumber = parsePartNumber(ctx.query.get('partNumber'));
   const rangeHeader = typeof ctx.headers.range === 'string' ? ctx.headers.range : undefined;
   if (partNumber !== undefined && rangeHeader !== undefined) {
@@ -37,12 +39,17 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
   }
 
   for (let attempt = 1; ; attempt++) {
-    const info = await stat(ctx);
+    const info = await stat(ctx, versionId);
     const part =
       partNumber === undefined
         ? undefined
         : locatePart(info, partNumber, header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
-    const headers = objectResponseHeaders(info, ctx.query);
+    const headers = {
+      ...objectResponseHeaders(info, ctx.query),
+      ...lockResponseHeaders(info.metadata),
+      ...tagCountHeader(info.metadata),
+      ...(await readVersionHeader(ctx.objectLayer, ctx.bucket, info)),
+    };
     const outcome = evaluatePreconditions(
       {
         ifMatch: header(ctx, 'if-match'),
@@ -84,13 +91,12 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
 
     let result: GetObjectResult;
     try {
-      result = await ctx.objectLayer.getObject(
-        ctx.bucket,
-        ctx.key,
-        partial ? { range: { start: range.start, end: range.end } } : {},
-      );
+      result = await ctx.objectLayer.getObject(ctx.bucket, ctx.key, {
+        ...(partial ? { range: { start: range.start, end: range.end } } : {}),
+        ...(versionId === undefined ? {} : { versionId }),
+      });
     } catch (err) {
-      throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
+      throw objectReadError(err, { bucket: ctx.bucket, key: ctx.key }, ctx.method);
     }
     // The object may have been replaced between stat and open: headers and range
     // would then describe another version. Retry with the new one.
@@ -103,12 +109,19 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
   }
 }
 
-async function stat(ctx: S3Context): Promise<ObjectInfo> {
+async function stat(ctx: S3Context, versionId: string | undefined): Promise<ObjectInfo> {
+  let info: ObjectInfo;
   try {
-    return await ctx.objectLayer.getObjectInfo(ctx.bucket, ctx.key);
+    info = await ctx.objectLayer.getObjectInfo(
+      ctx.bucket,
+      ctx.key,
+      versionId === undefined ? {} : { versionId, allowDeleteMarker: true },
+    );
   } catch (err) {
-    throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
+    throw objectReadError(err, { bucket: ctx.bucket, key: ctx.key }, ctx.method);
   }
+  if (info.isDeleteMarker) throw deleteMarkerNotAllowed(info, ctx.method);
+  return info;
 }
 
 function header(ctx: S3Context, name: string): string | undefined {

@@ -1,19 +1,17 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { checkAclHeaders } from '../acl.js';
 import { S3Error } from '../s3-errors.js';
 
 /**
  * Write headers whose feature is not built yet. Silently ignoring them would store an
  * object without the protection the client asked for, so they are NotImplemented.
- * TODO(issue crypto): SSE-S3/KMS/C; TODO(issue 3): tagging, object lock.
+ * ACL headers other than x-amz-acl: private are NotImplemented too (see acl.ts).
+ * TODO(issue crypto): SSE-S3/KMS/C.
  */
 const NOT_IMPLEMENTED_HEADERS = [
   'x-amz-server-side-encryption',
   'x-amz-server-side-encryption-customer-algorithm',
   'x-amz-server-side-encryption-aws-kms-key-id',
-  'x-amz-tagging',
-  'x-amz-object-lock-mode',
-  'x-amz-object-lock-retain-until-date',
-  'x-amz-object-lock-legal-hold',
   'x-amz-website-redirect-location',
 ] as const;
 
@@ -23,6 +21,7 @@ export function rejectUnsupportedWriteHeaders(headers: IncomingHttpHeaders): voi
       throw new S3Error('NotImplemented', { extra: { Header: name } });
     }
   }
+  checkAclHeaders(headers);
   const storageClass = headers['x-amz-storage-class'];
   if (storageClass !== undefined && storageClass !== 'STANDARD') {
     throw new S3Error('InvalidStorageClass', { extra: { StorageClassRequested: String(storageClass) } });
