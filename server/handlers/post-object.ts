@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Busboy, type BusboyFileStream, type BusboyInstance } from '@fastify/busboy';
-import type { ObjectInfo, PutObjectFinal } from '../../storage/index.js';
+import type { ObjectInfo, ObjectMetadata, PutObjectFinal } from '../../storage/index.js';
 import { BodyVerifier } from '../body/index.js';
 import {
   CHECKSUM_HEADERS,
@@ -16,6 +16,7 @@ import { checkPostPolicy, decodePostPolicy, missingField, verifyPostSignature } 
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
 import { isS3Error, S3Error } from '../s3-errors.js';
 import { toS3Error } from '../storage-errors.js';
+import { parseTaggingXml, tagsMetadata } from '../tagging.js';
 import { urlEncodeKey } from '../xml.js';
 import { MAX_PUT_OBJECT_BYTES } from './put-object.js';
 import { rejectUnsupportedWriteHeaders } from './unsupported-headers.js';
@@ -50,8 +51,8 @@ const FORM_ACLS = new Set(['private', 'bucket-owner-full-control']);
  *
  * Deviations: SigV2 policy signatures are accepted besides SigV4 (browser code and the
  * s3-tests suite still send them); x-amz-checksum-* fields need no policy condition;
- * ACLs other than private / bucket-owner-full-control, tagging, SSE and object lock
- * fields are NotImplemented; anonymous uploads (no policy) are AccessDenied until
+ * ACLs other than private / bucket-owner-full-control, SSE and object lock fields
+ * are NotImplemented; anonymous uploads (no policy) are AccessDenied until
  * bucket policies exist.
  */
 export async function postObject(ctx: S3Context): Promise<S3Response> {
@@ -92,6 +93,7 @@ export async function postObject(ctx: S3Context): Promise<S3Response> {
 interface Upload {
   key: string;
   fields: ReadonlyMap<string, string>;
+  metadata: ObjectMetadata;
   range: { min: number; max: number } | undefined;
   checksum: { algorithm: FlexibleChecksumAlgorithm; expected: string | undefined } | undefined;
 }
@@ -122,9 +124,14 @@ function prepareUpload(ctx: S3Context, fields: Map<string, string>, filename: st
   if (acl !== undefined && !FORM_ACLS.has(acl)) {
     throw new S3Error('NotImplemented', { extra: { Header: 'acl' } });
   }
-  if (fields.has('tagging')) throw new S3Error('NotImplemented', { extra: { Header: 'tagging' } });
   rejectUnsupportedWriteHeaders(asHeaders(fields));
-  return { key, fields: checked, range, checksum: checksumOf(fields) };
+  // The form's `tagging` field is a Tagging XML document (PutObject's header is a query string).
+  const tagging = fields.get('tagging');
+  const metadata = {
+    ...metadataFromHeaders(asHeaders(fields)),
+    ...(tagging === undefined ? {} : tagsMetadata(parseTaggingXml(tagging, 'object'))),
+  };
+  return { key, fields: checked, metadata, range, checksum: checksumOf(fields) };
 }
 
 /** The flexible checksum the form names: an x-amz-checksum-<alg> value, or an algorithm to compute. */
@@ -156,7 +163,6 @@ function checksumOf(fields: ReadonlyMap<string, string>): Upload['checksum'] {
 }
 
 async function store(ctx: S3Context, upload: Upload, file: BusboyFileStream): Promise<ObjectInfo> {
-  const metadata = metadataFromHeaders(asHeaders(upload.fields));
   const guard = new LengthRangeGuard(upload.range?.min ?? 0, upload.range?.max ?? MAX_PUT_OBJECT_BYTES);
   const verifier = new BodyVerifier({
     md5: true,
@@ -175,7 +181,7 @@ async function store(ctx: S3Context, upload: Upload, file: BusboyFileStream): Pr
   try {
     return await ctx.objectLayer.putObject(ctx.bucket, upload.key, verifier, {
       sizeBytes: -1,
-      metadata,
+      metadata: upload.metadata,
       finalize: (): PutObjectFinal => {
         const final = verifier.digests();
         return { etag: final.md5Hex, metadata: { ...final.checksums } };
