@@ -8,6 +8,8 @@ import { parseXmlError, xmlValues } from '../helpers/raw-request.js';
 import { createBucket, expectStatus, listAllKeys } from '../helpers/s3.js';
 import { REGION, uniqueBucketName, useStrataServer } from '../helpers/strata-server.js';
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: S3's literal ${filename} form variable.
+const FILENAME_VAR = '${filename}';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
@@ -140,9 +142,9 @@ describe('POST Object (browser uploads with a signed policy)', () => {
     expect(location.searchParams.get('etag')).toBe(`"${md5Hex(data)}"`);
   });
 
-  it('substitutes ${filename} in the key', async () => {
+  it('substitutes the filename variable in the key', async () => {
     const bucket = await newBucket('post-filename');
-    const { url, fields } = await presign({ Bucket: bucket, Key: 'user/42/${filename}' });
+    const { url, fields } = await presign({ Bucket: bucket, Key: `user/42/${FILENAME_VAR}` });
     const res = await postForm(url, fields, Buffer.from('photo'), { filename: 'cat picture.jpg' });
     expect(res.status, res.text).toBe(204);
     expect(await listAllKeys(server().client(), bucket)).toEqual(['user/42/cat picture.jpg']);
@@ -253,7 +255,7 @@ describe('POST Object (browser uploads with a signed policy)', () => {
 
   it('a key outside the starts-with condition is AccessDenied', async () => {
     const bucket = await newBucket('post-prefix');
-    const { url, fields } = await presign({ Bucket: bucket, Key: 'uploads/${filename}' });
+    const { url, fields } = await presign({ Bucket: bucket, Key: `uploads/${FILENAME_VAR}` });
     const res = await postForm(url, { ...fields, key: 'elsewhere/x' }, Buffer.from('v'));
     expect(res.status, res.text).toBe(403);
     expect(parseXmlError(res.text).message).toBe(
