@@ -3,7 +3,7 @@ import {
   GetBucketLocationCommand,
   GetBucketNotificationConfigurationCommand,
   HeadObjectCommand,
-  PutBucketLifecycleConfigurationCommand,
+  PutBucketWebsiteCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { bytesFor } from '../helpers/data.js';
@@ -105,11 +105,9 @@ describe('protocol', () => {
     );
     await expectS3Error(
       s3.send(
-        new PutBucketLifecycleConfigurationCommand({
+        new PutBucketWebsiteCommand({
           Bucket: bucket,
-          LifecycleConfiguration: {
-            Rules: [{ ID: 'r', Status: 'Enabled', Filter: { Prefix: '' }, Expiration: { Days: 1 } }],
-          },
+          WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } },
         }),
       ),
       'NotImplemented',
