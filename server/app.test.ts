@@ -11,7 +11,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketLocationCommand,
-  GetBucketTaggingCommand,
+  GetBucketWebsiteCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -305,7 +305,7 @@ describe('S3 over a real server (SDK)', () => {
     expect(del.Deleted?.length).toBe(keys.length + 1);
     expect(del.Errors ?? []).toEqual([]);
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'never-existed' }));
-    await expect(s3.send(new GetBucketTaggingCommand({ Bucket: bucket }))).rejects.toMatchObject({
+    await expect(s3.send(new GetBucketWebsiteCommand({ Bucket: bucket }))).rejects.toMatchObject({
       name: 'NotImplemented',
       $metadata: { httpStatusCode: 501 },
     });
@@ -361,7 +361,7 @@ describe('S3 over a real server (raw requests)', () => {
     expect(missing.status).toBe(404);
     expect(missing.body).toBe('');
     expect(missing.headers['x-amz-request-id']).toMatch(/^[0-9A-F]{16}$/);
-    const notImplemented = await raw('GET', `/${bucket}`, { query: 'tagging' });
+    const notImplemented = await raw('GET', `/${bucket}`, { query: 'website' });
     expect(notImplemented.status).toBe(501);
     expect(notImplemented.body).toContain('<Code>NotImplemented</Code>');
     expect(notImplemented.body).toContain(
