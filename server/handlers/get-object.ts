@@ -7,7 +7,6 @@ import { checksumEntries, objectResponseHeaders } from '../object-metadata.js';
 import { contentRange, resolveRange } from '../range.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
-import { toS3Error } from '../storage-errors.js';
 import { tagCountHeader } from '../tagging.js';
 import { deleteMarkerNotAllowed, objectReadError, parseVersionId, readVersionHeader } from '../versioning.js';
 
