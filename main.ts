@@ -94,14 +94,19 @@ async function runServer(config: ServerConfig): Promise<number> {
       logger,
     });
 
+    const keys = new Map(
+      [{ accessKeyId: config.rootUser, secretAccessKey: config.rootPassword }, ...config.extraUsers].map(
+        (c) => [c.accessKeyId, c] as const,
+      ),
+    );
     let app: Awaited<ReturnType<typeof buildServer>>;
     let bound: AddressInfo;
     try {
       app = await buildServer({
         objectLayer,
         admin,
-        credentials: (accessKeyId: string) =>
-          accessKeyId === config.rootUser ? { accessKeyId, secretAccessKey: config.rootPassword } : undefined,
+        credentials: (accessKeyId: string) => keys.get(accessKeyId),
+        isRoot: (accessKeyId: string) => accessKeyId === config.rootUser,
         region: config.region,
         domains: config.domains,
         logger,

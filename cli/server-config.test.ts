@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Env, resolveServerConfig, type ServerFlags } from './server-config.js';
+import { type Env, resolveExtraUsers, resolveServerConfig, type ServerFlags } from './server-config.js';
 
 const CWD = '/srv/strata';
 const STRONG: Env = { STRATA_ROOT_USER: 'admin', STRATA_ROOT_PASSWORD: 'correct horse battery' };
@@ -21,6 +21,7 @@ describe('resolveServerConfig', () => {
       rootUser: 'strataadmin',
       rootPassword: 'strataadmin',
       defaultCredentials: true,
+      extraUsers: [],
       logLevel: 'info',
     });
   });
@@ -122,5 +123,42 @@ describe('resolveServerConfig', () => {
     expect(config({ parity: '0' }).parityShards).toBe(0);
     expect(config({ parity: '2' }).parityShards).toBe(2);
     expect(config({ drives: ['/d{1...16}'], parity: '8' }).drives).toHaveLength(16);
+  });
+});
+
+describe('resolveExtraUsers (STRATA_EXTRA_USERS)', () => {
+  it('parses comma-separated KEY:SECRET pairs, secrets taken exactly', () => {
+    expect(resolveExtraUsers('altuser:alt-secret-1,tenant:ten:ant=secret', 'root')).toEqual([
+      { accessKeyId: 'altuser', secretAccessKey: 'alt-secret-1' },
+      { accessKeyId: 'tenant', secretAccessKey: 'ten:ant=secret' },
+    ]);
+  });
+
+  it('is empty when unset or blank', () => {
+    expect(resolveExtraUsers(undefined, 'root')).toEqual([]);
+    expect(resolveExtraUsers('', 'root')).toEqual([]);
+  });
+
+  it('refuses short secrets, bad keys, missing secrets and duplicates (including the root key)', () => {
+    expect(() => resolveExtraUsers('altuser:short', 'root')).toThrow(
+      /secret of "altuser" must be at least 8/,
+    );
+    expect(() => resolveExtraUsers('al:alt-secret-1', 'root')).toThrow(/not a valid access key/);
+    expect(() => resolveExtraUsers('alt user:alt-secret-1', 'root')).toThrow(/not a valid access key/);
+    expect(() => resolveExtraUsers('altuser', 'root')).toThrow(/secret of "altuser"/);
+    expect(() => resolveExtraUsers('altuser:alt-secret-1,altuser:alt-secret-2', 'root')).toThrow(
+      /given twice/,
+    );
+    expect(() => resolveExtraUsers('rootuser:alt-secret-1', 'rootuser')).toThrow(/given twice/);
+  });
+
+  it('reaches the server configuration', () => {
+    const config = resolveServerConfig(
+      { drives: ['/d1'] } as ServerFlags,
+      {
+        STRATA_EXTRA_USERS: 'altuser:alt-secret-1',
+      } as Env,
+    );
+    expect(config.extraUsers).toEqual([{ accessKeyId: 'altuser', secretAccessKey: 'alt-secret-1' }]);
   });
 });

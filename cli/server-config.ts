@@ -40,6 +40,12 @@ export interface ServerConfig {
   rootPassword: string;
   /** True when the root password is the public default: the banner warns loudly. */
   defaultCredentials: boolean;
+  /**
+   * Extra static key pairs from STRATA_EXTRA_USERS. Interim, until IAM users exist: they
+   * may sign S3 requests (with the same rights as root on the S3 API — there is no
+   * authorization yet) but are not root for the admin API.
+   */
+  extraUsers: { accessKeyId: string; secretAccessKey: string }[];
   logLevel: LogLevel;
 }
 
@@ -69,6 +75,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.
   const region = resolveRegion(flags.region ?? nonEmpty(env.STRATA_REGION) ?? DEFAULT_REGION);
   const domains = resolveDomains(flags.domains?.length ? flags.domains : splitList(env.STRATA_DOMAIN, /,/));
   const { rootUser, rootPassword } = resolveRootCredentials(env);
+  const extraUsers = resolveExtraUsers(env.STRATA_EXTRA_USERS, rootUser);
   const logLevel = resolveLogLevel(env);
 
   return {
@@ -80,8 +87,45 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.
     rootUser,
     rootPassword,
     defaultCredentials: rootPassword === DEFAULT_ROOT_PASSWORD,
+    extraUsers,
     logLevel,
   };
+}
+
+/**
+ * STRATA_EXTRA_USERS: comma-separated `ACCESS_KEY:SECRET` pairs (e.g. the alt and tenant
+ * users the S3 compatibility suite needs). Same rules as the root user's key and secret.
+ */
+export function resolveExtraUsers(
+  value: string | undefined,
+  rootUser: string,
+): { accessKeyId: string; secretAccessKey: string }[] {
+  const users: { accessKeyId: string; secretAccessKey: string }[] = [];
+  const seen = new Set([rootUser]);
+  for (const entry of splitList(value, /,/)) {
+    const colon = entry.indexOf(':');
+    const accessKeyId = colon === -1 ? entry : entry.slice(0, colon);
+    const secretAccessKey = colon === -1 ? '' : entry.slice(colon + 1);
+    if (
+      accessKeyId.length < MIN_ROOT_USER_LENGTH ||
+      /[\s/:,=]/.test(accessKeyId) ||
+      hasControlCharacter(accessKeyId)
+    ) {
+      throw new UsageError(
+        `STRATA_EXTRA_USERS: "${accessKeyId}" is not a valid access key (at least ${MIN_ROOT_USER_LENGTH} characters, no spaces, control characters or / : , =); use KEY:SECRET,KEY:SECRET`,
+      );
+    }
+    if (secretAccessKey.length < MIN_ROOT_PASSWORD_LENGTH) {
+      throw new UsageError(
+        `STRATA_EXTRA_USERS: the secret of "${accessKeyId}" must be at least ${MIN_ROOT_PASSWORD_LENGTH} characters long`,
+      );
+    }
+    if (seen.has(accessKeyId))
+      throw new UsageError(`STRATA_EXTRA_USERS: access key "${accessKeyId}" is given twice`);
+    seen.add(accessKeyId);
+    users.push({ accessKeyId, secretAccessKey });
+  }
+  return users;
 }
 
 /** Root credentials from STRATA_ROOT_USER / STRATA_ROOT_PASSWORD, defaults when unset. */
