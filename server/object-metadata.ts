@@ -41,7 +41,7 @@ export function metadataFromHeaders(headers: IncomingHttpHeaders): ObjectMetadat
         .split(',')
         .map((v) => v.trim())
         .filter((v) => v !== '' && v.toLowerCase() !== 'aws-chunked');
-      if (encodings.length > 0) metadata[name] = encodings.join(',');
+      if (encodings.length > 0) metadata[name] = encodings.join(', ');
       continue;
     }
     metadata[name] = value;

@@ -40,7 +40,7 @@ describe('buildXml', () => {
 
 describe('urlEncodeKey', () => {
   it.each([
-    ['a b.txt', 'a+b.txt'],
+    ['a b.txt', 'a%20b.txt'],
     ['a+b.txt', 'a%2Bb.txt'],
     ['100%.csv', '100%25.csv'],
     ['한/x', '%ED%95%9C/x'],

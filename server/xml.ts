@@ -89,13 +89,13 @@ export function escapeXmlText(s: string): string {
 
 /**
  * `encoding-type=url` as Amazon S3 applies it to keys and prefixes: UTF-8 bytes
- * percent-encoded, space as '+', and A–Z a–z 0–9 - _ . / * left alone ('~' is encoded).
+ * percent-encoded (space as %20, which both botocore's unquote_plus and a plain
+ * decodeURIComponent read back; s3-tests' test_bucket_list_encoding_basic expects it),
+ * and A–Z a–z 0–9 - _ . / * left alone ('~' is encoded).
  */
 export function urlEncodeKey(s: string): string {
-  return encodeURIComponent(s).replace(/%20|%2F|[!'()~]/g, (m) => {
+  return encodeURIComponent(s).replace(/%2F|[!'()~]/g, (m) => {
     switch (m) {
-      case '%20':
-        return '+';
       case '%2F':
         return '/';
       default:

@@ -1,3 +1,4 @@
+import { isStorageError } from '../../storage/index.js';
 import { checkAclHeaders } from '../acl.js';
 import { isValidBucketName } from '../bucket-name.js';
 import type { S3Context, S3Response } from '../s3-context.js';
@@ -9,14 +10,17 @@ import { childElement, parseXml } from '../xml.js';
 /** A CreateBucketConfiguration document is tiny; anything bigger is not one. */
 const MAX_CONFIGURATION_BYTES = 64 * 1024;
 
+const US_EAST_1 = 'us-east-1';
+
 /**
  * CreateBucket — https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
  *
  * LocationConstraint follows AWS's regional endpoints: it must name this server's
  * region, may be omitted only when the region is us-east-1, and 'us-east-1' itself is
  * never a valid constraint (InvalidLocationConstraint), 'EU' means eu-west-1.
- * Deviations: creating a bucket you already own answers BucketAlreadyOwnedByYou even
- * in us-east-1 (where AWS answers 200 for legacy reasons); of the ACL headers only
+ * Creating a bucket you already own answers 200 in us-east-1 (AWS's legacy behaviour,
+ * which the s3-tests suite relies on) and BucketAlreadyOwnedByYou in every other region.
+ * Deviations: of the ACL headers only
  * x-amz-acl: private is accepted (see acl.ts). x-amz-bucket-object-lock-enabled: true
  * creates the bucket with object lock (and versioning Enabled).
  */
@@ -32,7 +36,10 @@ export async function createBucket(ctx: S3Context): Promise<S3Response> {
   try {
     await ctx.objectLayer.makeBucket(ctx.bucket, { location, objectLockEnabled });
   } catch (err) {
-    throw toS3Error(err, { bucket: ctx.bucket });
+    // Single owner: an existing bucket is always the caller's own.
+    if (!(isStorageError(err, 'BucketExists') && ctx.region === US_EAST_1)) {
+      throw toS3Error(err, { bucket: ctx.bucket });
+    }
   }
   return { status: 200, headers: { location: `/${ctx.bucket}` } };
 }
@@ -51,7 +58,7 @@ const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** Returns the location to store ('' for us-east-1), or throws like AWS. */
 export function checkLocation(constraint: string | undefined, region: string): string {
   if (constraint === undefined) {
-    if (region === 'us-east-1') return '';
+    if (region === US_EAST_1) return '';
     throw new S3Error('IllegalLocationConstraintException', {
       message:
         'The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.',

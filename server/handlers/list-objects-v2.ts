@@ -24,7 +24,8 @@ export async function listObjectsV2(ctx: S3Context): Promise<S3Response> {
   const encoding = parseEncodingType(q.get('encoding-type'));
   const startAfter = q.get('start-after') ?? '';
   const token = q.get('continuation-token');
-  const marker = token !== null ? decodeContinuationToken(token) : startAfter;
+  // An empty token is a first page (AWS; s3-tests test_bucket_listv2_continuationtoken_empty).
+  const marker = token !== null && token !== '' ? decodeContinuationToken(token) : startAfter;
   const fetchOwner = q.get('fetch-owner') === 'true';
 
   let result: ListObjectsResult;

@@ -39,7 +39,9 @@ export async function listObjects(ctx: S3Context): Promise<S3Response> {
   const truncated = maxKeys > 0 && result.isTruncated && result.nextMarker !== undefined;
   return xmlResponse('ListBucketResult', {
     Name: ctx.bucket,
-    Prefix: encodeName(prefix, encoding),
+    // V1 echoes Prefix as given even with encoding-type=url (what AWS does and botocore
+    // expects: it decodes only Delimiter, Marker and NextMarker at the top level).
+    Prefix: prefix,
     Marker: encodeName(marker, encoding),
     NextMarker:
       truncated && (delimiter !== '' || result.objects.at(-1)?.key !== result.nextMarker)

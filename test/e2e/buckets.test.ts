@@ -4,6 +4,7 @@ import {
   DeleteObjectCommand,
   GetBucketLocationCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListBucketsCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
@@ -32,11 +33,14 @@ describe('buckets', () => {
     expect(names).toEqual([...names].sort());
   });
 
-  it('createBucket on an existing bucket of ours fails with BucketAlreadyOwnedByYou', async () => {
+  it('createBucket on an existing bucket of ours succeeds in us-east-1, as AWS, and keeps its objects', async () => {
     const s3 = server().client();
     const bucket = uniqueBucketName('dup');
     await createBucket(s3, bucket);
-    await expectS3Error(s3.send(new CreateBucketCommand({ Bucket: bucket })), 'BucketAlreadyOwnedByYou', 409);
+    await put(s3, bucket, 'kept', 'still here');
+    const again = await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    expect(again.$metadata.httpStatusCode).toBe(200);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'kept' }))).ContentLength).toBe(10);
   });
 
   it.each([

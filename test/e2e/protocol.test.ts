@@ -188,6 +188,17 @@ describe('virtual-host addressing and region', () => {
     );
     const loc = await s3.send(new GetBucketLocationCommand({ Bucket: bucket }));
     expect(loc.LocationConstraint).toBe('eu-central-1');
+    // Outside us-east-1, creating a bucket you already own is an error, as on AWS.
+    await expectS3Error(
+      s3.send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' },
+        }),
+      ),
+      'BucketAlreadyOwnedByYou',
+      409,
+    );
     await put(s3, bucket, 'k', 'v');
     expect((await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' }))).ContentLength).toBe(1);
   });
