@@ -402,7 +402,7 @@ describe('ListObjectVersions', () => {
       new ListObjectVersionsCommand({ Bucket: bucket, Delimiter: '/', EncodingType: 'url' }),
     );
     expect((r.CommonPrefixes ?? []).map((p) => p.Prefix)).toEqual(['dir/']);
-    expect((r.Versions ?? []).map((v) => v.Key)).toEqual(['top', 'x+y%2Bz']);
+    expect((r.Versions ?? []).map((v) => v.Key)).toEqual(['top', 'x%20y%2Bz']);
     expect(r.Versions?.[0]?.Owner?.ID).toBeTruthy();
     expect(r.Versions?.[0]?.StorageClass).toBe('STANDARD');
     const p = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: 'dir/' }));
