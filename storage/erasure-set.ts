@@ -1003,6 +1003,15 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     return { cursor: marker, skipUnder: false };
   }
 
+  /**
+   * Where the next scan batch starts: past the whole rolled-up common prefix when the
+   * batch ended inside it (so its keys are skipped, not read), else after the batch.
+   */
+  private static nextScan(rolledUp: string | null, bound: string): { cursor: string; skipUnder: boolean } {
+    if (rolledUp !== null && bound.startsWith(rolledUp)) return { cursor: rolledUp, skipUnder: true };
+    return { cursor: bound, skipUnder: false };
+  }
+
   async listObjects(bucket: string, opts: ListObjectsOptions): Promise<ListObjectsResult> {
     validateBucketName(bucket);
     await this.requireBucket(bucket);
@@ -1043,13 +1052,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         }
       }
       if (items.length >= want || batch.exhausted) break;
-      if (rolledUp !== null && batch.bound.startsWith(rolledUp)) {
-        cursor = rolledUp;
-        skipUnder = true;
-      } else {
-        cursor = batch.bound;
-        skipUnder = false;
-      }
+      ({ cursor, skipUnder } = ErasureSet.nextScan(rolledUp, batch.bound));
     }
 
     const isTruncated = items.length > opts.maxKeys || cutAt !== null;
@@ -1115,13 +1118,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         }
       }
       if (items.length >= want || batch.exhausted) break;
-      if (rolledUp !== null && batch.bound.startsWith(rolledUp)) {
-        cursor = rolledUp;
-        skipUnder = true;
-      } else {
-        cursor = batch.bound;
-        skipUnder = false;
-      }
+      ({ cursor, skipUnder } = ErasureSet.nextScan(rolledUp, batch.bound));
     }
 
     const isTruncated = items.length > opts.maxKeys;
@@ -1408,13 +1405,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         }
       }
       if (items.length >= want || batch.exhausted) break;
-      if (rolledUp !== null && batch.bound.startsWith(rolledUp)) {
-        cursor = rolledUp;
-        skipUnder = true;
-      } else {
-        cursor = batch.bound;
-        skipUnder = false;
-      }
+      ({ cursor, skipUnder } = ErasureSet.nextScan(rolledUp, batch.bound));
     }
     const isTruncated = items.length > opts.maxUploads;
     const page = items.slice(0, opts.maxUploads);
