@@ -158,6 +158,13 @@ export const S3_ERRORS = {
     status: 409,
     message: 'The request is not valid with the current state of the bucket.',
   },
+  // Not an AWS code (AWS keeps unlimited versions): MinIO's name for its own per-key
+  // version limit, so clients written against MinIO recognize it. 400: retrying is
+  // useless until versions are deleted.
+  MaxVersionsExceeded: {
+    status: 400,
+    message: 'The object has reached the maximum number of versions; delete old versions first.',
+  },
   InvalidRetentionPeriod: {
     status: 400,
     message: 'Default retention period must be a positive integer value.',
