@@ -10,8 +10,11 @@ import { S3Error } from './s3-errors.js';
  * A multipart object answers the bytes of that part with 206, Content-Range and
  * x-amz-mp-parts-count; with x-amz-checksum-mode the part's checksum (and the object's
  * checksum type). A single-part object answers partNumber=1 as the whole object.
- * Any other part number is InvalidPartNumber (416), as AWS answers; ceph/s3-tests
- * expects 400 InvalidPart instead.
+ * A part number the object does not have is 400 InvalidPart. Deviation: AWS is reported
+ * to answer 416 InvalidPartNumber there; we follow ceph/s3-tests (and RGW), which expect
+ * InvalidPart. A zero-byte part of a non-empty object exists but has no byte range to
+ * describe: 416 InvalidPartNumber, like an unsatisfiable Range. A part number outside
+ * 1..10000 is the caller's InvalidArgument.
  */
 export interface PartRead {
   /** undefined: the whole object (single-part object, part 1). */
@@ -23,7 +26,7 @@ export interface PartRead {
 export function locatePart(info: ObjectInfo, partNumber: number, checksumMode: boolean): PartRead {
   const parts = info.parts;
   if (parts === undefined || parts.length === 0) {
-    if (partNumber !== 1) throw new S3Error('InvalidPartNumber');
+    if (partNumber !== 1) throw new S3Error('InvalidPart');
     return { range: undefined, headers: {} };
   }
   let start = 0;
@@ -42,5 +45,5 @@ export function locatePart(info: ObjectInfo, partNumber: number, checksumMode: b
     }
     start += part.sizeBytes;
   }
-  throw new S3Error('InvalidPartNumber');
+  throw new S3Error('InvalidPart');
 }

@@ -144,11 +144,19 @@ describe('multipart uploads', () => {
       expect(h.ContentLength).toBe(part.length);
       offset += part.length;
     }
+    // AWS is reported to answer 416 InvalidPartNumber; ceph/s3-tests expects 400 InvalidPart.
     await expectS3Error(
       s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, PartNumber: 4 })),
-      'InvalidPartNumber',
-      416,
+      'InvalidPart',
+      400,
     );
+    await expectStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: 4 })), 400);
+    const bad = await signedRequest(server().endpoint, {
+      method: 'GET',
+      path: `/${bucket}/${encodeKey(key)}`,
+      query: { partNumber: '0' },
+    });
+    expect([bad.status, parseXmlError(bad.text).code]).toEqual([400, 'InvalidArgument']);
     // The upload is gone once completed.
     const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
     expect(listed.Uploads ?? []).toEqual([]);

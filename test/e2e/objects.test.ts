@@ -160,6 +160,23 @@ describe('objects', () => {
     expect(head.ContentType).toBe('binary/octet-stream');
   });
 
+  it('partNumber=1 of a single-part object is the whole object; partNumber=2 is 400 InvalidPart', async () => {
+    const s3 = server().client();
+    const bucket = uniqueBucketName('single-part');
+    await createBucket(s3, bucket);
+    await put(s3, bucket, 'k', 'whole');
+    const one = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', PartNumber: 1 }));
+    expect(one.$metadata.httpStatusCode).toBe(200);
+    expect((await bodyBytes(one.Body)).toString()).toBe('whole');
+    // AWS is reported to answer 416 InvalidPartNumber; ceph/s3-tests expects 400 InvalidPart.
+    await expectS3Error(
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'k', PartNumber: 2 })),
+      'InvalidPart',
+      400,
+    );
+    await expectStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k', PartNumber: 2 })), 400);
+  });
+
   describe('ranges', () => {
     let bucket = '';
     const data = bytesFor(3 * MiB + 100, 'ranges');
