@@ -30,6 +30,33 @@ describe('parseCompleteMultipartUpload', () => {
     ]);
   });
 
+  it('collapses a part number listed several times in a row to its last entry', () => {
+    const parts = parseCompleteMultipartUpload(
+      doc(
+        '<Part><PartNumber>1</PartNumber><ETag>b</ETag></Part>' +
+          '<Part><PartNumber>1</PartNumber><ETag>a</ETag><ChecksumCRC32>AAAAAA==</ChecksumCRC32></Part>' +
+          '<Part><PartNumber>2</PartNumber><ETag>c</ETag></Part>' +
+          '<Part><PartNumber>2</PartNumber><ETag>d</ETag></Part>' +
+          '<Part><PartNumber>2</PartNumber><ETag>e</ETag></Part>',
+      ),
+    );
+    expect(parts).toEqual([
+      { partNumber: 1, etag: 'a', checksums: { CRC32: 'AAAAAA==' } },
+      { partNumber: 2, etag: 'e', checksums: {} },
+    ]);
+  });
+
+  it('keeps a number that comes back after another one, for the caller to refuse', () => {
+    const parts = parseCompleteMultipartUpload(
+      doc(
+        '<Part><PartNumber>1</PartNumber><ETag>a</ETag></Part>' +
+          '<Part><PartNumber>2</PartNumber><ETag>b</ETag></Part>' +
+          '<Part><PartNumber>1</PartNumber><ETag>c</ETag></Part>',
+      ),
+    );
+    expect(parts.map((p) => p.partNumber)).toEqual([1, 2, 1]);
+  });
+
   it.each([
     ['an empty body', ''],
     ['no parts', '<?xml version="1.0"?><CompleteMultipartUpload></CompleteMultipartUpload>'],

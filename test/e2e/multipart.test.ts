@@ -18,7 +18,7 @@ import { describe, expect, it } from 'vitest';
 import { checksumOf } from '../../server/checksums/index.js';
 import { bodyBytes, bytesFor, generatedStream, md5Hex, sha256Hex, sha256OfBody } from '../helpers/data.js';
 import { encodeKey, parseXmlError, signedRequest, xmlValues } from '../helpers/raw-request.js';
-import { createBucket, expectS3Error, expectStatus, listAllKeys, put } from '../helpers/s3.js';
+import { createBucket, expectS3Error, expectStatus, getBytes, listAllKeys, put } from '../helpers/s3.js';
 import { uniqueBucketName, useStrataServer } from '../helpers/strata-server.js';
 
 const MiB = 1024 * 1024;
@@ -283,6 +283,30 @@ describe('multipart uploads', () => {
     // Still completable after all those failures.
     const done = await complete(completed);
     expect(done.ETag).toMatch(/-2"$/);
+  });
+
+  it('a part number listed twice in a row counts once with its last ETag (a re-sent part)', async () => {
+    const s3 = server().client();
+    const bucket = uniqueBucketName('mp-resend');
+    await createBucket(s3, bucket);
+    const uploadId = await startUpload(s3, bucket, 'k');
+    const [b] = await uploadParts(s3, bucket, 'k', uploadId, [Buffer.from('BBBBBBBB')]);
+    const [a] = await uploadParts(s3, bucket, 'k', uploadId, [Buffer.from('AAAAAAAA')]);
+    const complete = (Parts: CompletedPart[]) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: 'k',
+          UploadId: uploadId,
+          MultipartUpload: { Parts },
+        }),
+      );
+    const strip = (p: CompletedPart | undefined) => ({ PartNumber: p?.PartNumber, ETag: p?.ETag });
+    // The last entry is used: listing the overwritten upload last is InvalidPart.
+    await expectS3Error(complete([strip(a), strip(b)]), 'InvalidPart', 400);
+    const done = await complete([strip(b), strip(a)]);
+    expect(done.ETag).toBe(expectedEtag([Buffer.from('AAAAAAAA')]));
+    expect((await getBytes(s3, bucket, 'k')).toString()).toBe('AAAAAAAA');
   });
 
   it('abort removes the upload and its parts; a second abort is NoSuchUpload', async () => {
