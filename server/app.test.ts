@@ -435,7 +435,8 @@ describe('S3 over a real server (raw requests)', () => {
     expect(notModified.status).toBe(304);
     const part1 = await raw('GET', `/${bucket}/a+b`, { query: 'partNumber=1' });
     expect([part1.status, part1.body]).toEqual([200, 'v:a+b']);
-    expect((await raw('GET', `/${bucket}/a+b`, { query: 'partNumber=2' })).status).toBe(416);
+    // 400 InvalidPart as ceph/s3-tests expects (AWS is reported to answer 416 InvalidPartNumber).
+    expect((await raw('GET', `/${bucket}/a+b`, { query: 'partNumber=2' })).status).toBe(400);
   });
 
   it('CreateBucket checks LocationConstraint like AWS', async () => {
