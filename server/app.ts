@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import Fastify, {
   type FastifyBaseLogger,
@@ -11,6 +11,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { ObjectLayer, StorageAdmin } from '../storage/index.js';
 import { type AuthResult, authenticate, type CredentialLookup } from './auth/index.js';
+import { deferContinue } from './body/index.js';
 import { isValidBucketName } from './bucket-name.js';
 import { actualRequestCorsHeaders, preflight } from './cors.js';
 import { BUILT_OPERATIONS, dispatch } from './dispatch.js';
@@ -121,6 +122,13 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       ignoreDuplicateSlashes: false,
       querystringParser: () => ({}),
     },
+  });
+
+  // Expect: 100-continue is answered when the body is first read, not on arrival, so
+  // a request refused before that (e.g. unauthenticated) gets only its final response.
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    deferContinue(req, res);
+    app.server.emit('request', req, res);
   });
 
   for (const method of ['PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const) {

@@ -9,4 +9,5 @@ export {
 } from './aws-chunked-decoder.js';
 export { type AwsChunkedEncodeOptions, awsChunkedEncode } from './aws-chunked-encode.js';
 export { type BodyDigests, BodyVerifier, type BodyVerifierOptions } from './body-verifier.js';
+export { deferContinue } from './expect-continue.js';
 export { type RequestBody, readBody } from './read-body.js';

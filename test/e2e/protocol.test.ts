@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import {
   CreateBucketCommand,
   GetBucketLocationCommand,
@@ -13,10 +14,54 @@ import {
   type RawResponse,
   sendRaw,
   signedRequest,
+  signHeaders,
   xmlValues,
 } from '../helpers/raw-request.js';
 import { createBucket, expectS3Error, getBytes, put } from '../helpers/s3.js';
 import { uniqueBucketName, useStrataServer } from '../helpers/strata-server.js';
+
+/**
+ * A PUT that waits for 100 Continue before sending its body (as botocore and curl do),
+ * so a final response that comes first is seen without the body ever being sent.
+ */
+function putExpectingContinue(
+  endpoint: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ continued: boolean; status: number; code: string | undefined }> {
+  const url = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = httpRequest({
+      host: url.hostname,
+      port: Number(url.port),
+      method: 'PUT',
+      path,
+      headers,
+      agent: false,
+    });
+    req.on('continue', () => {
+      continued = true;
+      req.end(body);
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({
+          continued,
+          status: res.statusCode ?? 0,
+          code: text === '' ? undefined : parseXmlError(text).code,
+        });
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}
 
 function expectXmlError(r: RawResponse, code: string, status: number, resource?: string): void {
   expect(r.status, r.text).toBe(status);
@@ -119,6 +164,34 @@ describe('protocol', () => {
       query: { notification: '' },
     });
     expectXmlError(raw, 'NotImplemented', 501);
+  });
+
+  it('Expect: 100-continue is answered after authentication: 100 then 200 signed, only 403 unsigned', async () => {
+    const s3 = server().client();
+    const bucket = uniqueBucketName('continue');
+    await createBucket(s3, bucket);
+    const ep = server().endpoint;
+    const body = 'sent after 100 Continue';
+    const path = `/${bucket}/k`;
+    const signed = await signHeaders(ep, {
+      method: 'PUT',
+      path,
+      headers: { expect: '100-continue', 'content-length': String(body.length) },
+      body,
+    });
+    expect(await putExpectingContinue(ep, path, signed, body)).toMatchObject({
+      continued: true,
+      status: 200,
+    });
+    expect((await getBytes(s3, bucket, 'k')).toString()).toBe(body);
+
+    const anonymous = await putExpectingContinue(
+      ep,
+      `/${bucket}/anonymous`,
+      { expect: '100-continue', 'content-length': String(body.length) },
+      body,
+    );
+    expect(anonymous).toMatchObject({ continued: false, status: 403, code: 'AccessDenied' });
   });
 
   it('object keys are resolved from the raw path: encoded slashes, dot segments and query-like characters stay in the key', async () => {
