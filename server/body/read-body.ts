@@ -37,9 +37,9 @@ export interface RequestBody {
  *
  * Headers are validated eagerly; these throw synchronously (S3Error):
  * MissingContentLength (chunked without x-amz-decoded-content-length), InvalidArgument
- * (unparsable length), InvalidDigest (malformed Content-MD5), InvalidRequest (malformed
- * checksum value, several checksum algorithms, unsupported or inconsistent x-amz-trailer,
- * unknown x-amz-sdk-checksum-algorithm).
+ * (unparsable length), InvalidDigest (malformed Content-MD5), BadDigest (malformed
+ * x-amz-checksum-<alg> header value), InvalidRequest (several checksum algorithms,
+ * unsupported or inconsistent x-amz-trailer, unknown x-amz-sdk-checksum-algorithm).
  *
  * `raw` is only read, never destroyed: on an error the HTTP layer answers, then decides
  * about the connection (unread bytes must not poison keep-alive). Reading stops on error.
@@ -85,7 +85,15 @@ export function readBody(raw: Readable, headers: IncomingHttpHeaders, auth: Auth
   if (headerName !== undefined && algorithm !== undefined) {
     const value = header(headers, headerName) as string;
     if (!isBase64OfLength(value, CHECKSUM_LENGTH_BYTES[algorithm])) {
-      throw new S3Error('InvalidRequest', { message: `Value for ${headerName} header is invalid.` });
+      // A value that cannot be a checksum of this algorithm cannot match: BadDigest, as
+      // RGW and ceph/s3-tests (test_object_checksum_sha256). AWS is reported to answer
+      // InvalidRequest "Value for x-amz-checksum-… header is invalid." instead.
+      throw new S3Error('BadDigest', {
+        message: `The ${headerName} you specified did not match the calculated checksum.`,
+        cause: new Error(
+          `${headerName} ${JSON.stringify(value.slice(0, 100))} is not a ${algorithm} in base64`,
+        ),
+      });
     }
     expectedChecksum = () => value;
   }

@@ -152,6 +152,35 @@ describe('flexible checksums', () => {
     expect(ok.headers['x-amz-checksum-crc32']).toBe(be32(zlibCrc32(data)));
   });
 
+  it('a malformed x-amz-checksum-* header value fails with BadDigest (as ceph/s3-tests) and stores nothing', async () => {
+    const s3 = server().client();
+    const bucket = uniqueBucketName('ck-malformed');
+    await createBucket(s3, bucket);
+    for (const alg of ['SHA256', 'CRC64NVME'] as const) {
+      await expectS3Error(
+        put(s3, bucket, 'k', 'body', { ChecksumAlgorithm: alg, [checksumField(alg)]: 'bad' }),
+        'BadDigest',
+        400,
+      );
+      const raw = await signedRequest(server().endpoint, {
+        method: 'PUT',
+        path: `/${bucket}/k`,
+        headers: { [`x-amz-checksum-${alg.toLowerCase()}`]: 'bad' },
+        body: 'body',
+      });
+      expect([raw.status, parseXmlError(raw.text).code], raw.text).toEqual([400, 'BadDigest']);
+    }
+    await expectStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'k' })), 404);
+    // An unknown algorithm name stays InvalidRequest.
+    const unknown = await signedRequest(server().endpoint, {
+      method: 'PUT',
+      path: `/${bucket}/k`,
+      headers: { 'x-amz-sdk-checksum-algorithm': 'MD4' },
+      body: 'body',
+    });
+    expect([unknown.status, parseXmlError(unknown.text).code]).toEqual([400, 'InvalidRequest']);
+  });
+
   it('a wrong checksum trailer on STREAMING-UNSIGNED-PAYLOAD-TRAILER fails with BadDigest and stores nothing', async () => {
     const s3 = server().client();
     const bucket = uniqueBucketName('ck-trailer');
