@@ -39,7 +39,7 @@ const defaultSigningKeys = new SigningKeyCache();
  * decides how its body must be read. Pure apart from the signing-key cache.
  *
  * Throws S3Error: AccessDenied (anonymous, bad/missing date, expired or not yet
- * valid presigned URL), AuthorizationHeaderMalformed, AuthorizationQueryParametersError,
+ * valid presigned URL, X-Amz-Expires ≤ 0 or over a week), AuthorizationHeaderMalformed, AuthorizationQueryParametersError,
  * InvalidRequest (SigV2/SigV4a, missing x-amz-content-sha256), InvalidArgument (bad
  * x-amz-content-sha256 value, two auth mechanisms), RequestTimeTooSkewed,
  * InvalidAccessKeyId, SignatureDoesNotMatch.
@@ -258,11 +258,15 @@ function authenticatePresigned(req: AuthRequest, opts: AuthenticateOptions): Aut
   if (!Number.isFinite(requestMs)) {
     throw queryError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   }
-  if (!/^\d{1,10}$/.test(expires)) throw queryError('X-Amz-Expires should be a number');
+  if (!/^-?\d{1,10}$/.test(expires)) throw queryError('X-Amz-Expires should be a number');
   const expiresSeconds = Number(expires);
-  if (expiresSeconds < 1) throw queryError('X-Amz-Expires must be non-negative');
   if (expiresSeconds > MAX_PRESIGN_EXPIRES_SECONDS) {
-    throw queryError('X-Amz-Expires must be less than a week (in seconds) that is 604800');
+    // 403 as RGW and ceph/s3-tests (test_object_raw_get_x_amz_expires_out_max_range);
+    // AWS is reported to answer 400 AuthorizationQueryParametersError with this message.
+    throw new S3Error('AccessDenied', {
+      message: 'X-Amz-Expires must be less than a week (in seconds) that is; 604800',
+      extra: { 'X-Amz-Expires': expires },
+    });
   }
   const cred = parseCredential(credential);
   if (!cred) throw queryError(`Error parsing the X-Amz-Credential parameter; ${CREDENTIAL_FORM}`);
@@ -280,7 +284,11 @@ function authenticatePresigned(req: AuthRequest, opts: AuthenticateOptions): Aut
     throw new S3Error('AccessDenied', { message: 'Request is not valid yet' });
   }
   const expiresMs = requestMs + expiresSeconds * 1000;
-  if (opts.nowMs > expiresMs) {
+  // A URL that lives zero or fewer seconds has expired whatever the clocks say: 403 as
+  // RGW and ceph/s3-tests (test_object_raw_put_authenticated_expired: ExpiresIn=-1000;
+  // …_out_range_zero, …_out_positive_range: 0 and -7). AWS is reported to refuse 0 and
+  // negative values with 400 AuthorizationQueryParametersError instead.
+  if (expiresSeconds <= 0 || opts.nowMs > expiresMs) {
     throw new S3Error('AccessDenied', {
       message: 'Request has expired',
       extra: {

@@ -80,6 +80,36 @@ describe('authentication', () => {
     expect(text).not.toContain('secret</');
   });
 
+  it('a presigned URL with X-Amz-Expires 0, negative or over a week is 403 AccessDenied (as ceph/s3-tests)', async () => {
+    const s3 = server().client();
+    const bucket = uniqueBucketName('expires-range');
+    await createBucket(s3, bucket);
+    await put(s3, bucket, 'k', 'secret');
+    const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: 'new' }), {
+      expiresIn: -1000,
+    });
+    expect(new URL(putUrl).searchParams.get('X-Amz-Expires')).toBe('-1000');
+    const putRes = await fetch(putUrl, { method: 'PUT', body: 'x' });
+    const putText = await putRes.text();
+    expect([putRes.status, parseXmlError(putText).code], putText).toEqual([403, 'AccessDenied']);
+    await expectStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'new' })), 404);
+
+    // The SDK refuses to sign for more than a week: edit a signed URL (expiry is checked first).
+    const url = new URL(
+      await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: 'k' }), { expiresIn: 600 }),
+    );
+    for (const expires of ['0', '-7', '609901']) {
+      url.searchParams.set('X-Amz-Expires', expires);
+      const r = await fetch(url);
+      const text = await r.text();
+      expect([r.status, parseXmlError(text).code], `${expires}: ${text}`).toEqual([403, 'AccessDenied']);
+    }
+    url.searchParams.set('X-Amz-Expires', 'soon');
+    const notNumber = await fetch(url);
+    const text = await notNumber.text();
+    expect([notNumber.status, parseXmlError(text).code]).toEqual([400, 'AuthorizationQueryParametersError']);
+  });
+
   it('a presigned URL with a tampered signature fails with SignatureDoesNotMatch', async () => {
     const s3 = server().client();
     const bucket = uniqueBucketName('tamper');
