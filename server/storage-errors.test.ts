@@ -13,6 +13,7 @@ describe('toS3Error', () => {
     ['InsufficientWriteQuorum', 'ServiceUnavailable', 503],
     ['IncompleteBody', 'IncompleteBody', 400],
     ['InvalidName', 'InvalidBucketName', 400],
+    ['TooManyVersions', 'MaxVersionsExceeded', 400],
   ])('%s → %s', (code, s3Code, status) => {
     const mapped = toS3Error(new StorageError(code, 'internal detail'));
     expect(isS3Error(mapped)).toBe(true);

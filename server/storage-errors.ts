@@ -48,5 +48,10 @@ function mapCode(code: StorageErrorCode, ctx: { key?: string | undefined }) {
       return 'InvalidPart' as const;
     case 'InvalidPartOrder':
       return 'InvalidPartOrder' as const;
+    case 'TooManyVersions':
+      // AWS has no such limit, so no AWS code fits; MinIO has the same per-key limit
+      // and answers 400 MaxVersionsExceeded: clients that know MinIO recognize it, and
+      // a 4xx is not retried (only deleting versions helps).
+      return 'MaxVersionsExceeded' as const;
   }
 }

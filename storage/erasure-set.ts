@@ -74,7 +74,8 @@ export const INLINE_SHARD_MAX_BYTES = 128 * 1024;
 /**
  * Versions (and delete markers) kept per key at most: the whole list is one record
  * rewritten by every write of the key, so it must stay bounded (10,000 versions are
- * a few MB). A write beyond it fails until old versions are deleted.
+ * a few MB). A write beyond it fails with StorageError('TooManyVersions') until old
+ * versions are deleted.
  */
 export const MAX_VERSIONS_PER_KEY = 10_000;
 
@@ -146,6 +147,8 @@ export interface ErasureSetOptions {
   keyLock?: KeyLock;
   /** Keys one listObjects page examines at most (default LIST_SCAN_MAX_KEYS; tests lower it). */
   listScanMaxKeys?: number;
+  /** Versions a key keeps at most (default MAX_VERSIONS_PER_KEY; tests lower it). */
+  maxVersionsPerKey?: number;
 }
 
 export interface ObjectHealResult {
@@ -178,7 +181,8 @@ type RecordPlan = (ObjectVersion[] | null)[];
  *
  * Locks: a key's writers take `bucket/key`; multipart part commits, aborts and
  * completes also take `upload\0<uploadId>` (always after the key lock, never before),
- * so a part cannot be replaced under a completion that references it.
+ * so a part cannot be replaced under a completion that references it. No lock is held
+ * while a request body streams (putObject, putObjectPart): only around the commit.
  */
 export class ErasureSet implements ObjectLayer, StorageAdmin {
   private readonly drives: Drive[];
@@ -192,6 +196,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   private readonly healer: Healer;
   private readonly ids: IdGenerator;
   private readonly listScanMaxKeys: number;
+  private readonly maxVersionsPerKey: number;
   private backgroundHeal: Promise<void> | null;
   /** Repairs made by background full heals since the last heal() call reported them. */
   private unreportedRepairs: Pick<HealReport, 'objectsHealed' | 'shardsRepaired' | 'bucketsHealed'>;
@@ -214,6 +219,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     });
     this.ids = new IdGenerator();
     this.listScanMaxKeys = opts.listScanMaxKeys ?? LIST_SCAN_MAX_KEYS;
+    this.maxVersionsPerKey = opts.maxVersionsPerKey ?? MAX_VERSIONS_PER_KEY;
     this.backgroundHeal = null;
     this.unreportedRepairs = { objectsHealed: 0, shardsRepaired: 0, bucketsHealed: 0 };
     this.closed = false;
@@ -537,9 +543,10 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   ): { plan: RecordPlan; agreed: ObjectVersion[] } {
     const replaces = (v: ObjectVersion) => v.versionId === newVersion.versionId;
     const agreed = [newVersion, ...resolved.versions.filter((v) => !replaces(v))];
-    if (agreed.length > MAX_VERSIONS_PER_KEY) {
-      throw new Error(
-        `too many versions: a key keeps at most ${MAX_VERSIONS_PER_KEY} versions and delete markers; delete old versions first`,
+    if (agreed.length > this.maxVersionsPerKey) {
+      throw new StorageError(
+        'TooManyVersions',
+        `a key keeps at most ${this.maxVersionsPerKey} versions and delete markers; delete old versions first`,
       );
     }
     const plan: RecordPlan = this.drives.map((_, slot) =>
@@ -550,25 +557,26 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
 
   // ---------------------------------------------------------------- objects
 
+  /**
+   * Locking: the body streams into temp shard files and is committed into this write's
+   * own data dir WITHOUT the key lock (nothing names that dir yet, so no other writer
+   * or reader can see or touch it). Only resolve → precondition → record commit →
+   * removal of replaced data runs under `bucket/key`, as in putObjectPart. Concurrent
+   * PUTs of one key upload in parallel and the last to commit wins; a client that
+   * holds one PUT's body open while a second PUT of the key completes (s3-tests'
+   * dual writes) does not wait on itself.
+   */
   async putObject(bucket: string, key: string, body: Readable, opts: PutObjectOptions): Promise<ObjectInfo> {
     validateBucketName(bucket);
     validateObjectKey(key);
-    const bucketRecord = await this.requireBucketForWrite(bucket, `putObject ${bucket}/${key}`);
-    const release = await this.locks.acquire(`${bucket}/${key}`);
-    try {
-      return await this.putLocked(bucketRecord, key, body, opts);
-    } finally {
-      release();
+    const what = `putObject ${bucket}/${key}`;
+    await this.requireBucketForWrite(bucket, what);
+    if (opts.precondition) {
+      // Early check, no lock: a write refused now (If-None-Match: * on an existing key)
+      // fails before its body is uploaded. Not authoritative: the check under the key
+      // lock right before the commit decides.
+      ErasureSet.checkPrecondition(opts.precondition, bucket, key, await this.resolve(bucket, key));
     }
-  }
-
-  private async putLocked(
-    bucketRecord: BucketRecord,
-    key: string,
-    body: Readable,
-    opts: PutObjectOptions,
-  ): Promise<ObjectInfo> {
-    const bucket = bucketRecord.name;
     const { k, m, n } = this;
     const wq = writeQuorum(k, m);
     const dataDir = randomUUID();
@@ -602,53 +610,64 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         // Crash safety, step 1: shard files are fdatasynced, renamed into the data dir and
         // the directories fsynced on every drive BEFORE any record names the data dir. A
         // crash before step 2 leaves only an unreferenced data dir, never a record
-        // pointing at missing shards.
+        // pointing at missing shards. The data dir is this write's own (a fresh UUID)
+        // and no record names it yet: no key lock needed.
         shardsCommitted = true;
         const commits = await settleAll(slotWriters, (w, slot) =>
           okSlots[slot]
             ? w.commit(dataDir)
             : Promise.reject(new StorageError('InsufficientWriteQuorum', 'shard write failed')),
         );
-        reduceWriteResults(commits, wq, `putObject ${bucket}/${key}: commit shards`);
+        reduceWriteResults(commits, wq, `${what}: commit shards`);
         okSlots = commits.map((r) => r.ok);
       }
 
-      const resolved = await this.resolve(bucket, key);
-      // Under the key lock, right before the commit: conditional writes are atomic.
-      ErasureSet.checkPrecondition(opts.precondition, bucket, key, resolved);
-      const metadata = { ...opts.metadata, ...(final.metadata ?? {}) };
-      const base: ObjectVersion = {
-        versionId: this.newVersionId(bucketRecord),
-        isDeleteMarker: false,
-        modTimeMs: Date.now(),
-        sizeBytes,
-        etag: final.etag,
-        metadata,
-        dataDir,
-        parts: [{ number: 1, sizeBytes, etag: final.etag, metadata: {} }],
-        k,
-        m,
-        driveIndex: 0,
-        blockSizeBytes: BLOCK_SIZE_BYTES,
-      };
-      const { plan, agreed } = this.planAdd(resolved, base, okSlots, (slot) => {
-        const version: ObjectVersion = { ...base, driveIndex: layout[slot] ?? 0 };
-        if (inline) version.inline = slotWriters[slot]?.inlineBytes() ?? new Uint8Array(0);
-        return version;
-      });
-      // Step 2: the record, on every drive that holds its shard; the write is
-      // committed once write quorum holds it (a read quorum then sees it).
-      const { puts, committed, undoFailed } = await this.commitRecords(bucket, key, resolved, plan, wq);
-      if (!committed) {
-        if (undoFailed) shardsCommitted = false;
-        reduceWriteResults(puts, wq, `putObject ${bucket}/${key}: commit record`);
+      const release = await this.locks.acquire(`${bucket}/${key}`);
+      try {
+        // Read again under the lock: the versioning state that names the new version is
+        // the current one, and a bucket deleted while the body streamed refuses the write.
+        const bucketRecord = await this.requireBucketForWrite(bucket, what);
+        const resolved = await this.resolve(bucket, key);
+        // Under the key lock, right before the commit: conditional writes are atomic.
+        ErasureSet.checkPrecondition(opts.precondition, bucket, key, resolved);
+        const metadata = { ...opts.metadata, ...(final.metadata ?? {}) };
+        const base: ObjectVersion = {
+          versionId: this.newVersionId(bucketRecord),
+          isDeleteMarker: false,
+          modTimeMs: Date.now(),
+          sizeBytes,
+          etag: final.etag,
+          metadata,
+          dataDir,
+          parts: [{ number: 1, sizeBytes, etag: final.etag, metadata: {} }],
+          k,
+          m,
+          driveIndex: 0,
+          blockSizeBytes: BLOCK_SIZE_BYTES,
+        };
+        const { plan, agreed } = this.planAdd(resolved, base, okSlots, (slot) => {
+          const version: ObjectVersion = { ...base, driveIndex: layout[slot] ?? 0 };
+          if (inline) version.inline = slotWriters[slot]?.inlineBytes() ?? new Uint8Array(0);
+          return version;
+        });
+        // Step 2: the record, on every drive that holds its shard; the write is
+        // committed once write quorum holds it (a read quorum then sees it).
+        const { puts, committed, undoFailed } = await this.commitRecords(bucket, key, resolved, plan, wq);
+        if (!committed) {
+          if (undoFailed) shardsCommitted = false;
+          reduceWriteResults(puts, wq, `${what}: commit record`);
+        }
+        // Step 3: a replaced null version's data is unreferenced now. Readers that already
+        // opened it keep their file descriptors (unlink does not affect open files).
+        await this.deleteDataDirs(ErasureSet.unreferencedDirs(resolved, agreed));
+        if (puts.some((r) => !r.ok) || resolved.exact.some((e) => !e)) this.healer.enqueue(bucket, key);
+        return toObjectInfo(bucket, key, base, true);
+      } finally {
+        release();
       }
-      // Step 3: a replaced null version's data is unreferenced now. Readers that already
-      // opened it keep their file descriptors (unlink does not affect open files).
-      await this.deleteDataDirs(ErasureSet.unreferencedDirs(resolved, agreed));
-      if (puts.some((r) => !r.ok) || resolved.exact.some((e) => !e)) this.healer.enqueue(bucket, key);
-      return toObjectInfo(bucket, key, base, true);
     } catch (err) {
+      // No record names the data dir (unless a failed rollback left one: then it is
+      // kept for healing), so removing it needs no lock either.
       await Promise.all(slotWriters.map((w) => w.abort()));
       if (shardsCommitted) await this.deleteDataDirs(new Set([dataDir]));
       throw err;

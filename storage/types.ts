@@ -27,7 +27,12 @@ export type StorageErrorCode =
   /** CompleteMultipartUpload named a part that was not uploaded or whose ETag differs. */
   | 'InvalidPart'
   /** CompleteMultipartUpload parts not in strictly ascending order. */
-  | 'InvalidPartOrder';
+  | 'InvalidPartOrder'
+  /**
+   * A write would give the key more than its maximum number of versions and delete
+   * markers (MAX_VERSIONS_PER_KEY); old versions must be deleted first.
+   */
+  | 'TooManyVersions';
 
 export class StorageError extends Error {
   readonly code: StorageErrorCode;
@@ -134,7 +139,9 @@ export interface ObjectPartInfo {
  * when the key has none or its latest is a delete marker), right before commit. Throw
  * to refuse the write (e.g. If-None-Match: * when the key exists): nothing is
  * committed and the error is rethrown unchanged. This is what makes conditional
- * writes atomic: of concurrent creators exactly one wins.
+ * writes atomic: of concurrent creators exactly one wins. putObject also calls it
+ * once before reading the body (no lock; a refusal there saves the upload), so it
+ * must be a pure check.
  */
 export type WritePrecondition = (current: ObjectInfo | undefined) => void;
 
@@ -311,8 +318,9 @@ export interface ObjectLayer {
   /**
    * Streams body to the erasure set and commits atomically at write quorum:
    * temp shards → fsync → rename → fsync dir → metadata in quorum. Resolves only
-   * when durable. Writers to the same key are serialized. Errors thrown by the
-   * body stream (e.g. the caller's checksum verification) are rethrown unchanged.
+   * when durable. Bodies of concurrent writes to one key stream in parallel; their
+   * commits are serialized and the last commit is the latest version. Errors thrown
+   * by the body stream (e.g. the caller's checksum verification) are rethrown unchanged.
    */
   putObject(bucket: string, key: string, body: Readable, opts: PutObjectOptions): Promise<ObjectInfo>;
   /**
