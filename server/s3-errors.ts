@@ -169,6 +169,10 @@ export const S3_ERRORS = {
     status: 400,
     message: 'Default retention period must be a positive integer value.',
   },
+  UnresolvableGrantByEmailAddress: {
+    status: 400,
+    message: 'The email address you provided does not match any account on record.',
+  },
   MalformedACLError: {
     status: 400,
     message: 'The XML you provided was not well-formed or did not validate against our published schema.',

@@ -80,6 +80,7 @@ export type VersioningState = 'Unversioned' | 'Enabled' | 'Suspended';
  * them; storage persists them in the bucket record at write quorum).
  */
 export type BucketConfigName =
+  | 'acl'
   | 'policy'
   | 'cors'
   | 'lifecycle'

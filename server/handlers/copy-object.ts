@@ -7,6 +7,7 @@ import {
   type ObjectInfo,
   type ObjectMetadata,
 } from '../../storage/index.js';
+import { aclFromHeaders, aclMetadata, withoutAcl } from '../acl.js';
 import { isValidBucketName } from '../bucket-name.js';
 import { evaluatePreconditions } from '../conditional.js';
 import { writePrecondition } from '../conditional-write.js';
@@ -56,6 +57,8 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
     });
   }
   const replacement = directive === 'REPLACE' ? metadataFromHeaders(ctx.headers) : undefined;
+  // The copy is a new object: private unless the request names an ACL (the source's is not copied).
+  const acl = aclMetadata(aclFromHeaders(ctx.headers));
   const requestTags = taggingDirective === 'REPLACE' ? taggingMetadataFromHeaders(ctx.headers) : undefined;
   // If-Match / If-None-Match on the destination, checked atomically with the write.
   const precondition = writePrecondition(ctx.headers, ctx.key);
@@ -83,6 +86,7 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
               ...Object.fromEntries(checksumEntries(current.metadata)),
               ...(requestTags ?? tagsMetadata(storedTags(current.metadata))),
               ...lockResponseHeaders(current.metadata),
+              ...acl,
             };
           },
           { touch: true },
@@ -113,12 +117,13 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
     const checksums = Object.fromEntries(checksumEntries(src.info.metadata));
     const base: ObjectMetadata =
       replacement === undefined
-        ? withoutLock(withoutTags(src.info.metadata))
+        ? withoutAcl(withoutLock(withoutTags(src.info.metadata)))
         : { ...replacement, ...checksums };
     const metadata: ObjectMetadata = {
       ...base,
       ...(requestTags ?? tagsMetadata(storedTags(src.info.metadata))),
       ...lock,
+      ...acl,
     };
     // pipeline destroys md5 with the source's error, which fails putObject's read.
     const piping = pipeline(src.stream, md5);

@@ -1,5 +1,5 @@
 import { isStorageError } from '../../storage/index.js';
-import { checkAclHeaders } from '../acl.js';
+import { aclFromHeaders, bucketAcl, bucketAclConfig, encodeAcl, PRIVATE_ACL } from '../acl.js';
 import { isValidBucketName } from '../bucket-name.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
@@ -20,28 +20,43 @@ const US_EAST_1 = 'us-east-1';
  * never a valid constraint (InvalidLocationConstraint), 'EU' means eu-west-1.
  * Creating a bucket you already own answers 200 in us-east-1 (AWS's legacy behaviour,
  * which the s3-tests suite relies on) and BucketAlreadyOwnedByYou in every other region.
- * Deviations: of the ACL headers only
- * x-amz-acl: private is accepted (see acl.ts). x-amz-bucket-object-lock-enabled: true
- * creates the bucket with object lock (and versioning Enabled).
+ * Re-creating it with a different ACL than it has is BucketAlreadyExists (as radosgw and
+ * the s3-tests suite expect): a create never silently changes who can read a bucket.
+ * x-amz-bucket-object-lock-enabled: true creates the bucket with object lock (and
+ * versioning Enabled). The ACL is stored right after the bucket is made: a crash in
+ * between leaves the bucket private, the safe side.
  */
 export async function createBucket(ctx: S3Context): Promise<S3Response> {
   if (!isValidBucketName(ctx.bucket)) {
     throw new S3Error('InvalidBucketName', { extra: { BucketName: ctx.bucket } });
   }
-  checkAclHeaders(ctx.headers);
+  const acl = aclFromHeaders(ctx.headers) ?? PRIVATE_ACL;
   const objectLockEnabled =
     String(ctx.headers['x-amz-bucket-object-lock-enabled'] ?? '').toLowerCase() === 'true';
   const body = await readSmallBody(ctx, MAX_CONFIGURATION_BYTES);
   const location = checkLocation(parseLocationConstraint(body.bytes), ctx.region);
   try {
     await ctx.objectLayer.makeBucket(ctx.bucket, { location, objectLockEnabled });
+    const config = bucketAclConfig(acl);
+    if (config !== undefined) await ctx.objectLayer.putBucketConfig(ctx.bucket, 'acl', config);
   } catch (err) {
     // Single owner: an existing bucket is always the caller's own.
     if (!(isStorageError(err, 'BucketExists') && ctx.region === US_EAST_1)) {
       throw toS3Error(err, { bucket: ctx.bucket });
     }
+    if (encodeAcl(await existingAcl(ctx)) !== encodeAcl(acl)) {
+      throw new S3Error('BucketAlreadyExists', { extra: { BucketName: ctx.bucket } });
+    }
   }
   return { status: 200, headers: { location: `/${ctx.bucket}` } };
+}
+
+async function existingAcl(ctx: S3Context) {
+  try {
+    return await bucketAcl(ctx.objectLayer, ctx.bucket);
+  } catch (err) {
+    throw toS3Error(err, { bucket: ctx.bucket });
+  }
 }
 
 /** The LocationConstraint of a CreateBucketConfiguration body; undefined when absent or empty. */

@@ -1,3 +1,4 @@
+import { aclFromHeaders, aclMetadata } from '../acl.js';
 import {
   checksumFromCreateHeaders,
   uploadChecksumHeaders,
@@ -26,6 +27,7 @@ export async function createMultipartUpload(ctx: S3Context): Promise<S3Response>
     ...metadataFromHeaders(ctx.headers),
     ...taggingMetadataFromHeaders(ctx.headers),
     ...uploadChecksumMetadata(checksum),
+    ...aclMetadata(aclFromHeaders(ctx.headers)),
   };
   let uploadId: string;
   try {

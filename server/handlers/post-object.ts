@@ -3,6 +3,8 @@ import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Busboy, type BusboyFileStream, type BusboyInstance } from '@fastify/busboy';
 import type { ObjectInfo, ObjectMetadata, PutObjectFinal } from '../../storage/index.js';
+import { aclMetadata, cannedAcl } from '../acl.js';
+import { anonymousMayWrite } from '../anonymous-access.js';
 import { BodyVerifier } from '../body/index.js';
 import {
   CHECKSUM_HEADERS,
@@ -36,7 +38,6 @@ const DISCARD_BUDGET_BYTES = 1024 * 1024;
 const DISCARD_TIMEOUT_MS = 5_000;
 
 /** Fields that become stored object metadata like the matching PutObject headers. */
-const FORM_ACLS = new Set(['private', 'bucket-owner-full-control']);
 
 /**
  * PostObject (browser-based upload with an HTML form) —
@@ -51,9 +52,9 @@ const FORM_ACLS = new Set(['private', 'bucket-owner-full-control']);
  *
  * Deviations: SigV2 policy signatures are accepted besides SigV4 (browser code and the
  * s3-tests suite still send them); x-amz-checksum-* fields need no policy condition;
- * ACLs other than private / bucket-owner-full-control, SSE and object lock fields
- * are NotImplemented; anonymous uploads (no policy) are AccessDenied until
- * bucket policies exist.
+ * SSE and object lock fields are NotImplemented. A form without policy and signature
+ * is an anonymous upload: allowed only into a bucket whose ACL grants AllUsers WRITE
+ * (public-read-write), with no policy conditions to check, as S3.
  */
 export async function postObject(ctx: S3Context): Promise<S3Response> {
   const contentType = headerValue(ctx.headers, 'content-type') ?? '';
@@ -73,6 +74,9 @@ export async function postObject(ctx: S3Context): Promise<S3Response> {
   try {
     const { fields, file, filename } = await form.untilFile();
     const upload = prepareUpload(ctx, fields, filename);
+    if (upload.anonymous && !(await anonymousMayWrite(ctx.objectLayer, ctx.bucket))) {
+      throw new S3Error('AccessDenied', { cause: new Error('anonymous POST upload') });
+    }
     const info = await store(ctx, upload, file);
     // The rest of the form (closing boundary, ignored trailing fields) is read before
     // answering, so the connection stays usable.
@@ -96,11 +100,16 @@ interface Upload {
   metadata: ObjectMetadata;
   range: { min: number; max: number } | undefined;
   checksum: { algorithm: FlexibleChecksumAlgorithm; expected: string | undefined } | undefined;
+  /** No policy and no signature: the bucket's ACL decides. */
+  anonymous: boolean;
 }
 
+/** Fields that make a form a signed one; a form with none of them is anonymous. */
+const SIGNED_FORM_FIELDS = ['policy', 'x-amz-signature', 'signature', 'x-amz-credential', 'awsaccesskeyid'];
+
 function prepareUpload(ctx: S3Context, fields: Map<string, string>, filename: string): Upload {
-  verifyPostSignature(fields, { lookup: ctx.credentials, region: ctx.region });
-  const policy = decodePostPolicy(fields.get('policy') ?? '');
+  const anonymous = !SIGNED_FORM_FIELDS.some((name) => fields.has(name));
+  if (!anonymous) verifyPostSignature(fields, { lookup: ctx.credentials, region: ctx.region });
   const rawKey = fields.get('key');
   if (rawKey === undefined) throw missingField('key');
   // biome-ignore lint/suspicious/noTemplateCurlyInString: S3's literal ${filename} variable.
@@ -118,20 +127,24 @@ function prepareUpload(ctx: S3Context, fields: Map<string, string>, filename: st
   }
   const checked = new Map(fields);
   checked.set('key', key);
-  const range = checkPostPolicy(policy, { bucket: ctx.bucket, fields: checked, nowMs: ctx.nowMs() });
+  const range = anonymous
+    ? undefined
+    : checkPostPolicy(decodePostPolicy(fields.get('policy') ?? ''), {
+        bucket: ctx.bucket,
+        fields: checked,
+        nowMs: ctx.nowMs(),
+      });
 
   const acl = fields.get('acl');
-  if (acl !== undefined && !FORM_ACLS.has(acl)) {
-    throw new S3Error('NotImplemented', { extra: { Header: 'acl' } });
-  }
   rejectUnsupportedWriteHeaders(asHeaders(fields));
   // The form's `tagging` field is a Tagging XML document (PutObject's header is a query string).
   const tagging = fields.get('tagging');
   const metadata = {
     ...metadataFromHeaders(asHeaders(fields)),
     ...(tagging === undefined ? {} : tagsMetadata(parseTaggingXml(tagging, 'object'))),
+    ...aclMetadata(acl === undefined ? undefined : cannedAcl(acl)),
   };
-  return { key, fields: checked, metadata, range, checksum: checksumOf(fields) };
+  return { key, fields: checked, metadata, range, checksum: checksumOf(fields), anonymous };
 }
 
 /** The flexible checksum the form names: an x-amz-checksum-<alg> value, or an algorithm to compute. */

@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { checkAclHeaders } from '../acl.js';
+import { aclFromHeaders } from '../acl.js';
 import { S3Error } from '../s3-errors.js';
 
 /**
  * Write headers whose feature is not built yet. Silently ignoring them would store an
  * object without the protection the client asked for, so they are NotImplemented.
- * ACL headers other than x-amz-acl: private are NotImplemented too (see acl.ts).
+ * ACL headers are validated here (acl.ts); each handler stores the ACL itself.
  * TODO(issue crypto): SSE-S3/KMS/C.
  */
 const NOT_IMPLEMENTED_HEADERS = [
@@ -21,7 +21,7 @@ export function rejectUnsupportedWriteHeaders(headers: IncomingHttpHeaders): voi
       throw new S3Error('NotImplemented', { extra: { Header: name } });
     }
   }
-  checkAclHeaders(headers);
+  aclFromHeaders(headers);
   const storageClass = headers['x-amz-storage-class'];
   if (storageClass !== undefined && storageClass !== 'STANDARD') {
     throw new S3Error('InvalidStorageClass', { extra: { StorageClassRequested: String(storageClass) } });
