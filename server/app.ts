@@ -10,7 +10,8 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { ObjectLayer, StorageAdmin } from '../storage/index.js';
-import { type AuthResult, authenticate, type CredentialLookup } from './auth/index.js';
+import { authorizeAnonymous } from './anonymous-access.js';
+import { type AuthResult, authenticate, authType, type CredentialLookup } from './auth/index.js';
 import { deferContinue } from './body/index.js';
 import { isValidBucketName } from './bucket-name.js';
 import { actualRequestCorsHeaders, preflight } from './cors.js';
@@ -77,6 +78,14 @@ const AUTHENTICATED_BY_FORM: AuthResult = {
   accessKeyId: '',
   payload: { kind: 'unsigned' },
   presigned: false,
+};
+
+/** A request without any signature: the ACLs decide (server/anonymous-access.ts). */
+const ANONYMOUS: AuthResult = {
+  accessKeyId: '',
+  payload: { kind: 'unsigned' },
+  presigned: false,
+  anonymous: true,
 };
 
 /**
@@ -235,18 +244,17 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         note.op = op;
         note.bucket = target.bucket;
 
-        const auth =
-          op === 'PostObject'
-            ? AUTHENTICATED_BY_FORM
-            : authenticate(
-                {
-                  method: request.method,
-                  rawPath: target.rawPath,
-                  rawQuery: target.rawQuery,
-                  headers: request.headers,
-                },
-                { lookup: opts.credentials, region: opts.region, nowMs: nowMs() },
-              );
+        const authRequest = {
+          method: request.method,
+          rawPath: target.rawPath,
+          rawQuery: target.rawQuery,
+          headers: request.headers,
+        };
+        let auth: AuthResult;
+        if (op === 'PostObject') auth = AUTHENTICATED_BY_FORM;
+        else if (authType(authRequest) === 'anonymous') auth = ANONYMOUS;
+        else
+          auth = authenticate(authRequest, { lookup: opts.credentials, region: opts.region, nowMs: nowMs() });
         if (!BUILT_OPERATIONS.has(op)) throw new S3Error('NotImplemented');
         if (target.key !== undefined && Buffer.byteLength(target.key) > MAX_KEY_BYTES) {
           throw new S3Error('KeyTooLongError', {
@@ -275,6 +283,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
           credentials: opts.credentials,
           nowMs,
         };
+        // Authorized before anything is read or stored: signed users have the owner's
+        // rights until IAM exists; unsigned requests get what the AllUsers grants allow.
+        if (auth.anonymous === true) await authorizeAnonymous(ctx);
         res = await dispatch(op, ctx);
       } catch (err) {
         if (signal.aborted) {

@@ -41,8 +41,13 @@ export type PayloadMode =
   | { kind: 'streaming-unsigned-trailer' };
 
 export interface AuthResult {
-  /** 'anonymous' requests are not supported yet (issue for IAM). */
+  /** '' for anonymous requests and POST forms (verified by their handler). */
   accessKeyId: string;
+  /**
+   * True for a request without any signature: it carries no identity, and only what
+   * the AllUsers ACL grants allow is authorized (server/anonymous-access.ts).
+   */
+  anonymous?: boolean;
   payload: PayloadMode;
   /** True for query-string (presigned) authentication. */
   presigned: boolean;

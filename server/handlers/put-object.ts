@@ -1,4 +1,5 @@
 import type { ObjectInfo, PutObjectFinal } from '../../storage/index.js';
+import { aclFromHeaders, aclMetadata } from '../acl.js';
 import { readBody } from '../body/index.js';
 import { writePrecondition } from '../conditional-write.js';
 import { lockMetadataForNewVersion } from '../object-lock.js';
@@ -32,6 +33,7 @@ export async function putObject(ctx: S3Context): Promise<S3Response> {
   const metadata = {
     ...metadataFromHeaders(ctx.headers),
     ...taggingMetadataFromHeaders(ctx.headers),
+    ...aclMetadata(aclFromHeaders(ctx.headers)),
     ...(await lockMetadataForNewVersion(ctx.objectLayer, ctx.bucket, ctx.headers, { requireDigest: true })),
   };
   if (ctx.headers['content-length'] === undefined && ctx.headers['transfer-encoding'] === undefined) {
