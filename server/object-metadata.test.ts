@@ -26,6 +26,34 @@ describe('metadataFromHeaders', () => {
     });
   });
 
+  it('stores header values as text: UTF-8 bytes (received latin1-decoded) are decoded', () => {
+    const received = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+    expect(
+      metadataFromHeaders({
+        'x-amz-meta-meta1': received('Hello World\u00e9'),
+        'x-amz-meta-emoji': received('ключ 😀'),
+        'content-disposition': received('attachment; filename="é.txt"'),
+        // Not UTF-8: kept as its latin-1 reading.
+        'x-amz-meta-latin1': Buffer.from([0x63, 0x61, 0x66, 0xe9]).toString('latin1'),
+      }),
+    ).toEqual({
+      'content-type': 'binary/octet-stream',
+      'content-disposition': 'attachment; filename="é.txt"',
+      'x-amz-meta-meta1': 'Hello World\u00e9',
+      'x-amz-meta-emoji': 'ключ 😀',
+      'x-amz-meta-latin1': 'caf\u00e9',
+    });
+  });
+
+  it('counts user metadata size in UTF-8 bytes of the decoded text', () => {
+    const received = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+    // 1023 two-byte characters + 'a' = 2047 bytes.
+    expect(() => metadataFromHeaders({ 'x-amz-meta-a': received('é'.repeat(1023)) })).not.toThrow();
+    expect(() => metadataFromHeaders({ 'x-amz-meta-a': received('é'.repeat(1024)) })).toThrow(
+      expect.objectContaining({ code: 'MetadataTooLarge' }),
+    );
+  });
+
   it('rejects more than 2 KiB of user metadata', () => {
     expect(() => metadataFromHeaders({ 'x-amz-meta-a': 'x'.repeat(2047) })).not.toThrow();
     expect(() => metadataFromHeaders({ 'x-amz-meta-a': 'x'.repeat(2048) })).toThrow(
@@ -59,6 +87,23 @@ describe('objectResponseHeaders', () => {
       'x-amz-meta-a': '1',
       expires: 'never',
     });
+  });
+
+  it('writes stored text back as latin-1 when it fits, else as its UTF-8 bytes', () => {
+    const headers = objectResponseHeaders({
+      ...info,
+      metadata: {
+        'content-disposition': 'inline; filename="é"',
+        'x-amz-meta-latin1': 'Hello World\u00e9',
+        'x-amz-meta-other': 'Hello World\u00e9 😀',
+      },
+    });
+    // Node writes these strings one byte per character.
+    expect(headers['content-disposition']).toBe('inline; filename="é"');
+    expect(headers['x-amz-meta-latin1']).toBe('Hello World\u00e9');
+    expect(Buffer.from(headers['x-amz-meta-other'] ?? '', 'latin1')).toEqual(
+      Buffer.from('Hello World\u00e9 😀'),
+    );
   });
 
   it('carries non-ASCII overrides as UTF-8 bytes and refuses control characters', () => {

@@ -1032,6 +1032,44 @@ describe('authenticate: requests signed by @aws-sdk/client-s3', () => {
   });
 });
 
+describe('authenticate: non-ASCII header values', () => {
+  // botocore signs the UTF-8 of a header value and sends those bytes; Node hands them
+  // over latin1-decoded, one character per byte.
+  const asNodeReceives = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+
+  // 'à' is C3 A0 in UTF-8: read as latin1 its second byte is U+00A0, which must not be
+  // taken for whitespace. (A real U+00A0 is left out: botocore collapses it, smithy does not.)
+  it.each(['Hello World\u00e9', 'à la carte', 'ключ 😀'])(
+    'x-amz-meta-m %j sent as UTF-8 bytes verifies; other bytes do not',
+    async (value) => {
+      const signer = new SignatureV4({
+        service: 's3',
+        region: 'us-east-1',
+        credentials: SDK_CREDS,
+        sha256: Sha256,
+        uriEscapePath: false,
+        applyChecksum: false,
+      });
+      const request = new HttpRequest({
+        method: 'PUT',
+        hostname: 'localhost',
+        port: 9000,
+        path: '/bkt/k',
+        headers: {
+          host: 'localhost:9000',
+          'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+          'x-amz-meta-m': value,
+        },
+      });
+      const req = toAuthRequest((await signer.sign(request)) as HttpRequest);
+      const onTheWire = { ...req, headers: { ...req.headers, 'x-amz-meta-m': asNodeReceives(value) } };
+      expect(authenticate(onTheWire, sdkOpts()).payload).toEqual({ kind: 'unsigned' });
+      const other = { ...req, headers: { ...req.headers, 'x-amz-meta-m': asNodeReceives(`${value}x`) } };
+      expectS3Error(() => authenticate(other, sdkOpts()), 'SignatureDoesNotMatch');
+    },
+  );
+});
+
 describe('authenticate: URLs from @aws-sdk/s3-request-presigner', () => {
   const presign = async (
     command: GetObjectCommand | PutObjectCommand,

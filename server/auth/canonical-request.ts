@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import { percentDecode, uriEncode } from './uri-encode.js';
 
@@ -89,10 +90,11 @@ export function canonicalQuery(params: readonly QueryParam[], omit?: string): st
 
 /**
  * Canonical header lines for `signedHeaders` (lower-case names, in the order
- * given): `name:value\n` each, the value trimmed with inner whitespace runs
- * collapsed to one space; repeated headers (arrays) joined with ','. A signed
- * header absent from the request contributes an empty value, so the signature
- * simply fails to match.
+ * given): `name:value\n` each, the value read as text (`headerText`: the UTF-8 the
+ * client sent, so the hash covers its bytes), trimmed, inner whitespace runs
+ * collapsed to one space (as the SDKs do, after decoding); repeated headers (arrays)
+ * joined with ','. A signed header absent from the request contributes an empty
+ * value, so the signature simply fails to match.
  */
 export function canonicalHeaders(headers: IncomingHttpHeaders, signedHeaders: readonly string[]): string {
   let out = '';
@@ -112,5 +114,25 @@ export function canonicalHeaders(headers: IncomingHttpHeaders, signedHeaders: re
 const WHITESPACE_RUN = /\s+/g;
 
 function canonicalHeaderValue(v: string): string {
-  return v.trim().replace(WHITESPACE_RUN, ' ');
+  return headerText(v).trim().replace(WHITESPACE_RUN, ' ');
+}
+
+const NON_ASCII = /[^\u0000-\u007f]/;
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
+/**
+ * The text of a header value. Node hands header values over latin1-decoded (one
+ * character per byte), but clients send non-ASCII values as UTF-8 (botocore does, and
+ * signs that UTF-8): bytes that are valid UTF-8 are decoded as UTF-8, anything else is
+ * kept as latin-1. A string with characters beyond latin-1 is already text (e.g. a
+ * form field) and is returned as is, as is ASCII.
+ *
+ * Signing hashes the canonical request as UTF-8, so for a UTF-8 value the hash is over
+ * exactly the bytes sent. A value that is not UTF-8 is hashed as its latin-1 reading
+ * re-encoded, which a client signing raw non-UTF-8 bytes will not match.
+ */
+export function headerText(value: string): string {
+  if (!NON_ASCII.test(value) || BEYOND_LATIN1.test(value)) return value;
+  const bytes = Buffer.from(value, 'latin1');
+  return isUtf8(bytes) ? bytes.toString('utf8') : value;
 }
