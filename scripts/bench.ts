@@ -1,9 +1,15 @@
-// `npm run bench [-- FILTER]`: builds, then runs every bench/**/*.bench.ts (or those whose path
-// contains FILTER) one after another with tsx, each in its own process so they do not share a heap.
+// `npm run bench [-- micro [FILTER]]`: builds, then runs every bench/**/*.bench.ts (or those whose
+// path contains FILTER) one after another with tsx, each in its own process so they do not share a
+// heap. `npm run bench -- FILTER` still works for a FILTER that is not a workload name.
+//
+// `npm run bench -- <workload> [options]` (put, get, mixed, list, small, multipart) runs the S3
+// load generator of bench/load/ instead (`npm run bench -- --help`).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadMain } from '../bench/load/main.js';
+import { isWorkload } from '../bench/load/workloads.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,8 +28,7 @@ function findBenches(dir: string): string[] {
     });
 }
 
-function main(): number {
-  const filter = process.argv[2] ?? '';
+function runMicro(filter: string): number {
   const benches = findBenches(join(ROOT, 'bench')).filter((path) => relative(ROOT, path).includes(filter));
   if (benches.length === 0) {
     process.stderr.write(`bench: no bench/**/*.bench.ts matches "${filter}"\n`);
@@ -47,4 +52,13 @@ function main(): number {
   return failed === 0 ? 0 : 1;
 }
 
-process.exitCode = main();
+async function main(): Promise<number> {
+  const [first, ...rest] = process.argv.slice(2);
+  if (first === 'micro') return runMicro(rest[0] ?? '');
+  if (first === '-h' || first === '--help' || (first !== undefined && isWorkload(first))) {
+    return loadMain(first === '--help' || first === '-h' ? ['--help'] : [first, ...rest]);
+  }
+  return runMicro(first ?? '');
+}
+
+process.exitCode = await main();
