@@ -304,3 +304,8 @@ export function bucketAclConfig(acl: Acl): string | undefined {
 export async function bucketAcl(objectLayer: ObjectLayer, bucket: string): Promise<Acl> {
   return decodeAcl(await objectLayer.getBucketConfig(bucket, 'acl'));
 }
+
+/** Whether an ACL grants anything to everyone or to every authenticated user. */
+export function aclIsPublic(acl: Acl): boolean {
+  return acl.some((g) => g.grantee === 'AllUsers' || g.grantee === 'AuthenticatedUsers');
+}

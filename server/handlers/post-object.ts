@@ -15,11 +15,11 @@ import {
 } from '../checksums/index.js';
 import { metadataFromHeaders } from '../object-metadata.js';
 import { checkPostPolicy, decodePostPolicy, missingField, verifyPostSignature } from '../post-policy.js';
-import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
+import type { S3Context, S3Response } from '../s3-context.js';
 import { isS3Error, S3Error } from '../s3-errors.js';
 import { toS3Error } from '../storage-errors.js';
 import { parseTaggingXml, tagsMetadata } from '../tagging.js';
-import { urlEncodeKey } from '../xml.js';
+import { buildXml, urlEncodeKey } from '../xml.js';
 import { MAX_PUT_OBJECT_BYTES } from './put-object.js';
 import { rejectUnsupportedWriteHeaders } from './unsupported-headers.js';
 
@@ -227,12 +227,13 @@ function successResponse(ctx: S3Context, upload: Upload, info: ObjectInfo): S3Re
   }
   const status = upload.fields.get('success_action_status');
   if (status === '201') {
-    const res = xmlResponse(
+    // AWS's PostResponse carries no XML namespace (clients look up <Key> unqualified).
+    const body = buildXml(
       'PostResponse',
       { Location: location, Bucket: ctx.bucket, Key: upload.key, ETag: etag },
-      201,
+      { namespace: false },
     );
-    return { ...res, headers: { ...headers, ...res.headers } };
+    return { status: 201, headers: { ...headers, 'content-type': 'application/xml' }, body };
   }
   // AWS: 200 answers an empty document; 204 (the default) and anything else no body.
   return { status: status === '200' ? 200 : 204, headers };

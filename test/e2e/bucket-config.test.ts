@@ -7,6 +7,7 @@ import {
   GetBucketPolicyCommand,
   GetBucketPolicyStatusCommand,
   type LifecycleRule,
+  PutBucketAclCommand,
   PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketPolicyCommand,
@@ -62,6 +63,12 @@ describe('bucket policy', () => {
 
     const del = await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
     expect(del.$metadata.httpStatusCode).toBe(204);
+    // A public ACL makes the bucket public too (as radosgw; AWS reports the policy alone).
+    await s3.send(new PutBucketAclCommand({ Bucket: bucket, ACL: 'public-read' }));
+    expect((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: bucket }))).PolicyStatus?.IsPublic).toBe(
+      true,
+    );
+    await s3.send(new PutBucketAclCommand({ Bucket: bucket, ACL: 'private' }));
     await expectS3Error(s3.send(new GetBucketPolicyCommand({ Bucket: bucket })), 'NoSuchBucketPolicy', 404);
   });
 

@@ -109,6 +109,8 @@ describe('POST Object (browser uploads with a signed policy)', () => {
     expect(xmlValues(res.text, 'Key')).toEqual(['k201']);
     expect(xmlValues(res.text, 'ETag')).toEqual([`"${md5Hex(data)}"`]);
     expect(xmlValues(res.text, 'Location')[0]).toMatch(new RegExp(`/${bucket}/k201$`));
+    // As AWS: no namespace, so clients find <Key> unqualified.
+    expect(res.text).toContain('<PostResponse>');
   });
 
   it('success_action_status 200 answers an empty 200', async () => {
