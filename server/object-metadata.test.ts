@@ -20,6 +20,16 @@ describe('metadataFromHeaders', () => {
     });
   });
 
+  it.each([
+    ['gzip, aws-chunked', 'gzip'],
+    ['aws-chunked, gzip', 'gzip'],
+    ['AWS-Chunked,deflate ,gzip', 'deflate, gzip'],
+    ['deflate,gzip', 'deflate,gzip'],
+    ['gzip', 'gzip'],
+  ])('stores content-encoding %j as %j', (given, stored) => {
+    expect(metadataFromHeaders({ 'content-encoding': given })['content-encoding']).toBe(stored);
+  });
+
   it('drops a content-encoding that was only aws-chunked', () => {
     expect(metadataFromHeaders({ 'content-encoding': 'aws-chunked', 'content-type': 'text/plain' })).toEqual({
       'content-type': 'text/plain',

@@ -48,11 +48,8 @@ export function metadataFromHeaders(headers: IncomingHttpHeaders): ObjectMetadat
     if (value === undefined) continue;
     const text = headerText(value);
     if (name === 'content-encoding') {
-      const encodings = text
-        .split(',')
-        .map((v) => v.trim())
-        .filter((v) => v !== '' && v.toLowerCase() !== 'aws-chunked');
-      if (encodings.length > 0) metadata[name] = encodings.join(', ');
+      const encoding = withoutAwsChunked(text);
+      if (encoding !== '') metadata[name] = encoding;
       continue;
     }
     metadata[name] = text;
@@ -68,6 +65,16 @@ export function metadataFromHeaders(headers: IncomingHttpHeaders): ObjectMetadat
   }
   if (userBytes > MAX_USER_METADATA_BYTES) throw new S3Error('MetadataTooLarge');
   return metadata;
+}
+
+/**
+ * A Content-Encoding without its `aws-chunked` token (framing of the request body,
+ * not of the object: S3 does not store it), as given when there is none.
+ */
+function withoutAwsChunked(value: string): string {
+  const tokens = value.split(',').map((v) => v.trim());
+  if (!tokens.some((t) => t.toLowerCase() === 'aws-chunked')) return value;
+  return tokens.filter((t) => t !== '' && t.toLowerCase() !== 'aws-chunked').join(', ');
 }
 
 /** The checksum entries (`x-amz-checksum-crc32` → base64) of stored metadata. */

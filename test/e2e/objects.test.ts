@@ -187,6 +187,38 @@ describe('objects', () => {
     expect(head.Metadata).toEqual({ m: 'Hello World\u00e9' });
   });
 
+  it('Content-Encoding with aws-chunked on a plain body is accepted; the token is not stored', async () => {
+    const s3 = server().client();
+    const bucket = uniqueBucketName('aws-chunked-enc');
+    await createBucket(s3, bucket);
+    const cases: Array<[string, string | undefined]> = [
+      ['gzip', 'gzip'],
+      ['deflate, gzip', 'deflate, gzip'],
+      ['gzip, aws-chunked', 'gzip'],
+      ['aws-chunked, gzip', 'gzip'],
+      ['aws-chunked', undefined],
+    ];
+    for (const [given, stored] of cases) {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'encoding', ContentEncoding: given }));
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'encoding' }));
+      expect(head.ContentEncoding, given).toBe(stored);
+      expect(head.ContentLength).toBe(0);
+    }
+    // Hand-signed, with a body: a hex x-amz-content-sha256 and UNSIGNED-PAYLOAD.
+    const path = `/${bucket}/with-body`;
+    for (const payloadHash of [undefined, 'UNSIGNED-PAYLOAD']) {
+      const r = await signedRequest(
+        server().endpoint,
+        { method: 'PUT', path, headers: { 'content-encoding': 'gzip, aws-chunked' }, body: 'not framed' },
+        payloadHash === undefined ? {} : { payloadHash },
+      );
+      expect(r.status, r.text).toBe(200);
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'with-body' }));
+      expect(got.ContentEncoding).toBe('gzip');
+      expect((await bodyBytes(got.Body)).toString()).toBe('not framed');
+    }
+  });
+
   it('an object stored without Content-Type is served as binary/octet-stream', async () => {
     const s3 = server().client();
     const bucket = uniqueBucketName('ctype');
