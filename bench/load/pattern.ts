@@ -98,17 +98,19 @@ export class BodyVerifier {
   }
 
   update(chunk: Uint8Array): void {
-    if (this.mismatchAt < 0) {
-      for (let done = 0; done < chunk.length; ) {
-        const n = Math.min(chunk.length - done, PERIOD_BYTES);
-        const expected = this.pattern.subarray(this.pos, this.pos + n);
-        if (Buffer.compare(chunk.subarray(done, done + n), expected) !== 0) {
-          this.mismatchAt = this.received + done;
-          break;
-        }
-        this.pos = (this.pos + n) % PERIOD_BYTES;
-        done += n;
+    // Bytes past the expected length are only counted: `problem()` reports the length.
+    const checked = Math.min(chunk.length, Math.max(0, this.expectedBytes - this.received));
+    for (let done = 0; this.mismatchAt < 0 && done < checked; ) {
+      const n = Math.min(checked - done, PERIOD_BYTES);
+      const got = chunk.subarray(done, done + n);
+      const expected = this.pattern.subarray(this.pos, this.pos + n);
+      if (Buffer.compare(got, expected) !== 0) {
+        let i = 0;
+        while (got[i] === expected[i]) i++;
+        this.mismatchAt = this.received + done + i;
       }
+      this.pos = (this.pos + n) % PERIOD_BYTES;
+      done += n;
     }
     this.received += chunk.length;
   }
