@@ -178,7 +178,7 @@ describe('helpers', () => {
     expect(pickMixedOp(0.75)).toBe('PutObject');
     expect(pickMixedOp(0.9)).toBe('DeleteObject');
     expect(pickMixedOp(0.9999)).toBe('DeleteObject');
-    expect(Object.values(MIXED_DISTRIBUTION).reduce((a, b) => a + b)).toBe(100);
+    expect(Object.values(MIXED_DISTRIBUTION).reduce((a: number, b) => a + b, 0)).toBe(100);
   });
 
   it('preparedKeys are zero-padded so that listing order is index order', () => {
