@@ -28,6 +28,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ObjectLayer, openStorage } from '../storage/index.js';
 import { buildServer } from './index.js';
+import type { RequestRecord } from './request-record.js';
 
 /**
  * Server-level tests: a real server on 127.0.0.1:0 over real storage in temp dirs,
@@ -47,6 +48,8 @@ let storage: ObjectLayer;
 let dir = '';
 /** Every log line the server wrote (JSON). */
 const logLines: string[] = [];
+/** Every record the server handed to its observer. */
+const records: RequestRecord[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'strata-app-test-'));
@@ -63,6 +66,12 @@ beforeAll(async () => {
     region: REGION,
     domains: ['s3.strata.test'],
     logger,
+    observers: [
+      (r) => void records.push(r),
+      () => {
+        throw new Error('a broken observer must not affect requests');
+      },
+    ],
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -511,5 +520,42 @@ describe('logging', () => {
     expect(all).not.toContain('Signature=');
     expect(all).not.toContain(CREDS.secretAccessKey);
     expect(all).not.toContain('AWS4-HMAC-SHA256 Credential');
+  });
+});
+
+describe('request observers', () => {
+  it('get one record per request with operation, sizes, timings and no secrets', async () => {
+    const bucket = 'observed-bucket';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'dir/ö k', Body: 'x'.repeat(1000) }),
+    );
+    await s3
+      .send(new GetObjectCommand({ Bucket: bucket, Key: 'dir/ö k' }))
+      .then((r) => r.Body?.transformToString());
+    await raw('GET', `/${bucket}/missing`);
+
+    const putRecord = records.find((r) => r.op === 'PutObject' && r.bucket === bucket);
+    expect(putRecord).toMatchObject({
+      method: 'PUT',
+      key: 'dir/ö k',
+      status: 200,
+      errorCode: '',
+      bytesIn: 1000,
+      accessKeyId: CREDS.accessKeyId,
+      sourceIp: '127.0.0.1',
+    });
+    expect(putRecord?.responseHeaders.etag).toBe(put.ETag);
+    expect(putRecord?.userAgent).toContain('aws-sdk-js');
+    const getRecord = records.find((r) => r.op === 'GetObject' && r.key === 'dir/ö k');
+    expect(getRecord).toMatchObject({ status: 200, bytesOut: 1000 });
+    expect(getRecord?.timeToFirstByteMs).toBeGreaterThan(0);
+    expect(getRecord?.totalMs).toBeGreaterThanOrEqual(getRecord?.timeToFirstByteMs ?? 0);
+    const missing = records.find((r) => r.op === 'GetObject' && r.key === 'missing');
+    expect(missing).toMatchObject({ status: 404, errorCode: 'NoSuchKey' });
+    const all = JSON.stringify(records);
+    expect(all).not.toContain(CREDS.secretAccessKey);
+    expect(all).not.toContain('Signature');
+    expect(all).not.toContain('AWS4-HMAC-SHA256');
   });
 });

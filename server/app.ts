@@ -18,10 +18,17 @@ import { actualRequestCorsHeaders, preflight } from './cors.js';
 import { BUILT_OPERATIONS, dispatch } from './dispatch.js';
 import { errorResponse } from './error-response.js';
 import { serveInternal } from './internal-endpoints.js';
+import {
+  declaredBytesIn,
+  pickRequestHeaders,
+  pickResponseHeaders,
+  type RequestObserver,
+  type RequestRecord,
+} from './request-record.js';
 import { parseRequestTarget } from './request-target.js';
 import { resolveOperation, type S3Operation } from './resolve-operation.js';
 import type { S3Context, S3Response } from './s3-context.js';
-import { S3Error } from './s3-errors.js';
+import { isS3Error, S3Error } from './s3-errors.js';
 
 export interface ServerOptions {
   objectLayer: ObjectLayer;
@@ -39,6 +46,11 @@ export interface ServerOptions {
   isRoot?: (accessKeyId: string) => boolean;
   /** Clock for signature checks (tests). Defaults to Date.now. */
   nowMs?: () => number;
+  /**
+   * Called with every finished request (metrics, audit). Observers must not throw or
+   * block; an observer that throws is logged and the request is unaffected.
+   */
+  observers?: readonly RequestObserver[];
 }
 
 /** S3 keys are at most 1024 bytes of UTF-8. */
@@ -64,10 +76,17 @@ export const LOG_REDACT_PATHS = [
 /** Every method an S3 operation uses; anything else is MethodNotAllowed. */
 const S3_METHODS = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'PATCH'] as const;
 
-/** What the access log line says about a request. */
+/** What the handler learned about a request, for the access log line and the observers. */
 interface RequestNote {
   op?: S3Operation | 'Internal' | 'Preflight';
   bucket?: string;
+  key?: string;
+  /** ?versionId= of the request. */
+  versionId?: string;
+  accessKeyId?: string;
+  errorCode?: string;
+  /** reply.elapsedTime when the response headers went out. */
+  timeToFirstByteMs?: number;
 }
 
 /**
@@ -155,8 +174,24 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     reply.header('x-amz-id-2', hostIdFor(request.id));
   });
 
+  app.addHook('onSend', async (request, reply) => {
+    const note = notes.get(request);
+    if (note !== undefined) note.timeToFirstByteMs = reply.elapsedTime;
+  });
+
+  const observers = opts.observers ?? [];
   app.addHook('onResponse', async (request, reply) => {
     const note = notes.get(request);
+    if (observers.length > 0) {
+      const record = requestRecord(request, reply, note);
+      for (const observe of observers) {
+        try {
+          observe(record);
+        } catch (err) {
+          request.log.error({ err }, 'request observer failed');
+        }
+      }
+    }
     request.log.info(
       {
         op: note?.op,
@@ -196,6 +231,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         const target = parseRequestTarget(rawUrl, request.headers.host, opts.domains);
         resourceBucket = target.bucket;
         resourceKey = target.key;
+        note.bucket = target.bucket;
+        note.key = target.key;
+        note.versionId = target.query.get('versionId') ?? undefined;
         if (
           !target.virtualHost &&
           (target.rawPath === '/_strata' || target.rawPath.startsWith('/_strata/'))
@@ -255,6 +293,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         else if (authType(authRequest) === 'anonymous') auth = ANONYMOUS;
         else
           auth = authenticate(authRequest, { lookup: opts.credentials, region: opts.region, nowMs: nowMs() });
+        note.accessKeyId = auth.accessKeyId;
         if (!BUILT_OPERATIONS.has(op)) throw new S3Error('NotImplemented');
         if (target.key !== undefined && Buffer.byteLength(target.key) > MAX_KEY_BYTES) {
           throw new S3Error('KeyTooLongError', {
@@ -296,6 +335,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
           );
           return reply.hijack();
         }
+        note.errorCode = errorCodeOf(err);
         res = closeIfUnread(request, errorResponse(err, errorContext(request, resourceBucket, resourceKey)));
       }
       if (request.headers.origin !== undefined && request.method !== 'OPTIONS') {
@@ -313,6 +353,45 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
 
   return app;
+}
+
+function errorCodeOf(err: unknown): string {
+  return isS3Error(err) ? err.code : 'InternalError';
+}
+
+/** The observers' view of a finished request (server/request-record.ts). */
+function requestRecord(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  note: RequestNote | undefined,
+): RequestRecord {
+  const totalMs = reply.elapsedTime;
+  const responseHeaders = reply.getHeaders();
+  const contentLength = Number(responseHeaders['content-length']);
+  const sentInFull = reply.raw.writableFinished && request.method !== 'HEAD';
+  const status = reply.statusCode;
+  const versionHeader = responseHeaders['x-amz-version-id'];
+  const userAgent = request.headers['user-agent'];
+  return {
+    time: new Date(Date.now() - totalMs),
+    requestId: request.id,
+    op: note?.op,
+    method: request.method,
+    bucket: note?.bucket ?? '',
+    key: note?.key ?? '',
+    versionId: typeof versionHeader === 'string' ? versionHeader : (note?.versionId ?? ''),
+    status,
+    errorCode: status >= 300 && status !== 304 ? (note?.errorCode ?? '') : '',
+    bytesIn: request.raw.complete ? declaredBytesIn(request.headers) : 0,
+    bytesOut: sentInFull && Number.isSafeInteger(contentLength) ? contentLength : 0,
+    timeToFirstByteMs: note?.timeToFirstByteMs ?? totalMs,
+    totalMs,
+    accessKeyId: note?.accessKeyId ?? '',
+    sourceIp: request.ip,
+    userAgent: typeof userAgent === 'string' ? userAgent : '',
+    requestHeaders: pickRequestHeaders(request.headers),
+    responseHeaders: pickResponseHeaders(responseHeaders),
+  };
 }
 
 /** AWS-style request id: 16 upper-case hex characters. */
