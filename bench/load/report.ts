@@ -19,6 +19,8 @@ export interface PrepareReport {
 export interface CleanupReport {
   deleted: number;
   errors: number;
+  /** Deletes that failed and succeeded on a later attempt. */
+  retried: number;
   seconds: number;
 }
 
@@ -163,7 +165,8 @@ export function formatReport(r: LoadResult): string {
   if (r.cleanup) {
     lines.push(
       `cleanup: deleted ${formatNumber(r.cleanup.deleted)} objects in ${r.cleanup.seconds.toFixed(1)}s` +
-        (r.cleanup.errors > 0 ? `, ${r.cleanup.errors} deletes failed` : ''),
+        (r.cleanup.retried > 0 ? `, ${r.cleanup.retried} deletes failed once and were retried` : '') +
+        (r.cleanup.errors > 0 ? `, ${r.cleanup.errors} objects could not be deleted` : ''),
     );
   }
   for (const note of r.notes) lines.push(`note: ${note}`);

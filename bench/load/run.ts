@@ -45,6 +45,10 @@ export interface LoadOptions {
   /** Objects that already exist (written by `prepareObjects` with this seed): no prepare, no cleanup of them. */
   existing?: { prefix: string; keys: readonly string[] };
   signal?: AbortSignal;
+  /** Prefix of progress lines (default: the workload name). */
+  label?: string;
+  /** Called right before and right after the timed phase (the comparison reads server CPU there). */
+  onTimedPhase?: (edge: 'start' | 'end') => void;
 }
 
 /** Workloads that read objects written before the timed phase. */
@@ -133,7 +137,11 @@ export async function prepareObjects(
   };
 }
 
-/** Deletes `keys` with `concurrency` requests in flight; counts failures instead of throwing. */
+/**
+ * Deletes `keys` with `concurrency` requests in flight; counts failures instead of throwing.
+ * Each key is tried up to PREPARE_ATTEMPTS times: s3rver answers 500 to some concurrent deletes
+ * in one folder (it removes emptied parent folders and races with itself).
+ */
 export async function deleteObjects(
   api: S3Api,
   bucket: string,
@@ -143,15 +151,23 @@ export async function deleteObjects(
   const start = performance.now();
   let deleted = 0;
   let errors = 0;
+  let retried = 0;
   await forEachConcurrent(keys, concurrency, async (key) => {
-    try {
-      await api.deleteObject(bucket, key);
-      deleted++;
-    } catch {
-      errors++;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await api.deleteObject(bucket, key);
+        deleted++;
+        return;
+      } catch {
+        if (attempt >= PREPARE_ATTEMPTS) {
+          errors++;
+          return;
+        }
+        retried++;
+      }
     }
   });
-  return { deleted, errors, seconds: (performance.now() - start) / 1000 };
+  return { deleted, errors, retried, seconds: (performance.now() - start) / 1000 };
 }
 
 /** Creates `bucket` unless it exists; true when this call created it. */
@@ -169,7 +185,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     Math.max(options.concurrency, options.prepareConcurrency),
   );
   const pattern = makePattern(options.seed);
-  const label = `[${name}]`;
+  const label = `[${options.label ?? name}]`;
   const notes: string[] = [];
   try {
     const bucketCreated = await ensureBucket(api, bucket);
@@ -212,6 +228,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       return line;
     }, options.progress);
     let timing: Awaited<ReturnType<typeof runWorkers>>;
+    options.onTimedPhase?.('start');
     try {
       timing = await runWorkers(
         {
@@ -224,6 +241,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         (worker) => workload.step(worker),
       );
     } finally {
+      options.onTimedPhase?.('end');
       stopProgress();
     }
     if (meter.stopReason) notes.push(`stopped early: ${meter.stopReason}`);
