@@ -166,6 +166,13 @@ async function runCell(
   try {
     if (cell.workload === 'get') load.existing = await getSets.get(peer, bucket, cell, opts, signal);
     const r = await runLoad(load);
+    if (r.prepare) {
+      log(
+        `${peer.info.name}: prepared ${formatNumber(r.prepare.objects)} objects of ${formatSize(r.prepare.sizeBytes)} ` +
+          `in ${r.prepare.seconds.toFixed(1)}s (${formatNumber(r.prepare.objectsPerSec)} objects/s, ` +
+          `${r.prepare.concurrency} in flight)`,
+      );
+    }
     const value = cell.metric === 'keysPerSec' ? (r.keysPerSec ?? 0) : r.total[cell.metric];
     const serverCpuSeconds = cpuStart !== undefined && cpuEnd !== undefined ? cpuEnd - cpuStart : null;
     const problems = [
@@ -208,7 +215,11 @@ function cellLine(cell: Cell, results: CellResult[], peers: readonly Peer[]): st
   const parts = peers.map((p) => {
     const r = results.find((x) => x.peer === p.info.name);
     const v = r?.value;
-    const text = v === null || v === undefined ? 'failed' : `${formatNumber(v)} ${cell.unit}`;
+    const text = !r
+      ? 'not run'
+      : v === null || v === undefined
+        ? 'failed'
+        : `${formatNumber(v)} ${cell.unit}`;
     return p === peers[0]
       ? `${p.info.name} ${text}`
       : `${p.info.name} ${text} (${formatRatio(strata?.value, v)})`;
