@@ -10,6 +10,7 @@ line of test_s3.py where it failed, then the most common error signatures across
 """
 
 import argparse
+import os
 import json
 import re
 import sys
@@ -126,6 +127,21 @@ def parse(path):
     return results
 
 
+def load_known(path):
+    """known-failures.txt: `test_name  reason` per line (# comments). Returns {name: reason}."""
+    known = {}
+    if not path or not os.path.exists(path):
+        return known
+    with open(path, encoding="utf-8") as f:
+        for raw in f:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            name, _, reason = line.partition(" ")
+            known[name] = reason.strip() or "(no reason given)"
+    return known
+
+
 def table(results):
     counts = defaultdict(Counter)
     for r in results.values():
@@ -153,6 +169,8 @@ def main():
     ap.add_argument("--json", help="also write per-test outcomes and per-area counts here")
     ap.add_argument("--baseline", help="an earlier junit.xml to compare with")
     ap.add_argument("--no-failures", action="store_true", help="only the table")
+    ap.add_argument("--known", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "known-failures.txt"),
+                    help="test names with the reason they are expected to fail (default: known-failures.txt here)")
     args = ap.parse_args()
 
     results = parse(args.junit)
@@ -160,8 +178,18 @@ def main():
         print(f"no test cases in {args.junit}")
         return 1
     lines, counts = table(results)
+    known = load_known(args.known)
     print(f"s3-tests results by area ({args.junit})")
     print("\n".join(lines))
+    failing = {n: r for n, r in results.items() if r["outcome"] in ("fail", "error")}
+    unexplained = sorted(n for n in failing if n not in known)
+    now_passing = sorted(n for n, r in results.items() if n in known and r["outcome"] == "pass")
+    print(f"\nFailures explained by {os.path.basename(args.known)}: {len(failing) - len(unexplained)};"
+          f" unexplained: {len(unexplained)}; listed there but passing now: {len(now_passing)}")
+    for n in unexplained:
+        print(f"  UNEXPLAINED  {n} ({results[n]['area']})")
+    for n in now_passing:
+        print(f"  NOW PASSES   {n} (remove it from the list)")
 
     if not args.no_failures:
         print("\nFailing tests (area: outcome test [where]: first error line)")
@@ -176,6 +204,7 @@ def main():
             for name, r in by_area[area]:
                 where = f" [{r['where']}]" if r["where"] else ""
                 print(f"  {r['outcome'].upper():<5} {name}{where}: {r['message'][:300]}")
+                print(f"        reason: {known.get(name, 'UNEXPLAINED')}")
 
         sigs = defaultdict(list)
         for name, r in results.items():

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the ceph/s3-tests compatibility suite against a freshly started local Strata and prints a
-# per-area summary. See docs/S3-TESTS.md for the setup (fetching s3-tests and boto, Debian packages).
+# per-area summary. See test/conformance/README.md for the setup (fetching s3-tests and boto, Debian packages).
 #
-# usage: scripts/s3-tests/run.sh [options] S3TESTS_DIR BOTO_PYTHONPATH [OUTDIR]
+# usage: test/conformance/run.sh [options] S3TESTS_DIR BOTO_PYTHONPATH [OUTDIR]
 #
 #   S3TESTS_DIR      a checkout of ceph/s3-tests (never committed here)
 #   BOTO_PYTHONPATH  directory (or ':'-list) holding botocore 1.42.97, boto3 1.42.97, s3transfer 0.16.1
@@ -122,7 +122,7 @@ export AWS_DEFAULT_REGION="${STRATA_REGION:-us-east-1}"
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN || true
 
-"$py" - <<'EOF' || { echo "run.sh: python modules missing (see docs/S3-TESTS.md)" >&2; exit 2; }
+"$py" - <<'EOF' || { echo "run.sh: python modules missing (see test/conformance/README.md)" >&2; exit 2; }
 import boto3, botocore, s3transfer, pytest, munch, isodate, pytz, requests, dateutil, lxml, yaml, httplib2
 print(f"python: boto3 {boto3.__version__} botocore {botocore.__version__} s3transfer {s3transfer.__version__} "
       f"pytest {pytest.__version__} ({botocore.__file__})")
