@@ -17,6 +17,7 @@ import { isValidBucketName } from './bucket-name.js';
 import { actualRequestCorsHeaders, preflight } from './cors.js';
 import { BUILT_OPERATIONS, dispatch } from './dispatch.js';
 import { errorResponse } from './error-response.js';
+import { checkExpectedBucketOwner } from './expected-owner.js';
 import { serveInternal } from './internal-endpoints.js';
 import {
   declaredBytesIn,
@@ -324,6 +325,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         };
         // Authorized before anything is read or stored: signed users have the owner's
         // rights until IAM exists; unsigned requests get what the AllUsers grants allow.
+        checkExpectedBucketOwner(request.headers, ctx.bucket !== '');
         if (auth.anonymous === true) await authorizeAnonymous(ctx);
         res = await dispatch(op, ctx);
       } catch (err) {

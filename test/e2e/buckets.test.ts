@@ -6,6 +6,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
+  ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { parseXmlError, signedRequest } from '../helpers/raw-request.js';
@@ -126,5 +127,26 @@ describe('buckets', () => {
   it('operations on objects in a missing bucket fail with NoSuchBucket', async () => {
     const s3 = server().client();
     await expectS3Error(put(s3, uniqueBucketName('nobucket'), 'k', 'v'), 'NoSuchBucket', 404);
+  });
+
+  it('x-amz-expected-bucket-owner: the owner id passes, any other id is AccessDenied and nothing is written', async () => {
+    const s3 = server().client();
+    const bucket = uniqueBucketName('expected-owner');
+    await createBucket(s3, bucket);
+    const owner = (await s3.send(new ListBucketsCommand({}))).Owner?.ID ?? '';
+    expect(owner).not.toBe('');
+    await put(s3, bucket, 'mine', 'v', { ExpectedBucketOwner: owner });
+    await expectS3Error(
+      put(s3, bucket, 'theirs', 'v', { ExpectedBucketOwner: `${owner}foo` }),
+      'AccessDenied',
+      403,
+    );
+    await expectS3Error(
+      s3.send(new ListObjectsV2Command({ Bucket: bucket, ExpectedBucketOwner: '111122223333' })),
+      'AccessDenied',
+      403,
+    );
+    const keys = (await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).Contents?.map((o) => o.Key);
+    expect(keys).toEqual(['mine']);
   });
 });
