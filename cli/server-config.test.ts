@@ -1,6 +1,12 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Env, resolveExtraUsers, resolveServerConfig, type ServerFlags } from './server-config.js';
+import {
+  type Env,
+  resolveAuditConfig,
+  resolveExtraUsers,
+  resolveServerConfig,
+  type ServerFlags,
+} from './server-config.js';
 
 const CWD = '/srv/strata';
 const STRONG: Env = { STRATA_ROOT_USER: 'admin', STRATA_ROOT_PASSWORD: 'correct horse battery' };
@@ -23,6 +29,15 @@ describe('resolveServerConfig', () => {
       defaultCredentials: true,
       extraUsers: [],
       logLevel: 'info',
+      audit: {
+        file: undefined,
+        webhook: undefined,
+        elastic: undefined,
+        queueDir: resolve(CWD, 'data/drive1/.strata-audit'),
+        queueMaxBytes: 1024 ** 3,
+        batchSize: 100,
+        batchIntervalMs: 1000,
+      },
     });
   });
 
@@ -160,5 +175,115 @@ describe('resolveExtraUsers (STRATA_EXTRA_USERS)', () => {
       } as Env,
     );
     expect(config.extraUsers).toEqual([{ accessKeyId: 'altuser', secretAccessKey: 'alt-secret-1' }]);
+  });
+});
+
+describe('resolveAuditConfig (STRATA_AUDIT_*)', () => {
+  const drives = ['/srv/d1', '/srv/d2'];
+
+  it('configures every target and the queue from the variables', () => {
+    expect(
+      resolveAuditConfig(
+        {
+          STRATA_AUDIT_FILE: 'logs/audit.log',
+          STRATA_AUDIT_FILE_MAX_BYTES: '10MiB',
+          STRATA_AUDIT_FILE_KEEP: '0',
+          STRATA_AUDIT_WEBHOOK_URL: 'https://hooks.example/audit',
+          STRATA_AUDIT_WEBHOOK_AUTH: 'Bearer  exact ',
+          STRATA_AUDIT_ELASTIC_URL: 'http://es:9200',
+          STRATA_AUDIT_ELASTIC_INDEX: 'audit-prod',
+          STRATA_AUDIT_ELASTIC_AUTH: 'ApiKey abc',
+          STRATA_AUDIT_QUEUE_DIR: '/var/lib/strata-audit',
+          STRATA_AUDIT_QUEUE_MAX_BYTES: '2147483648',
+          STRATA_AUDIT_BATCH_SIZE: '500',
+          STRATA_AUDIT_BATCH_INTERVAL_MS: '250',
+        },
+        drives,
+        CWD,
+      ),
+    ).toEqual({
+      file: { path: '/srv/strata/logs/audit.log', maxBytes: 10 * 1024 * 1024, keep: 0 },
+      webhook: { url: 'https://hooks.example/audit', authorization: 'Bearer  exact ' },
+      elastic: { url: 'http://es:9200', index: 'audit-prod', authorization: 'ApiKey abc' },
+      queueDir: '/var/lib/strata-audit',
+      queueMaxBytes: 2 * 1024 ** 3,
+      batchSize: 500,
+      batchIntervalMs: 250,
+    });
+  });
+
+  it('defaults: file limits, index name, queue inside the first drive', () => {
+    const c = resolveAuditConfig(
+      { STRATA_AUDIT_FILE: '/a.log', STRATA_AUDIT_ELASTIC_URL: 'http://es:9200' },
+      drives,
+      CWD,
+    );
+    expect(c.file).toEqual({ path: '/a.log', maxBytes: 100 * 1024 * 1024, keep: 5 });
+    expect(c.elastic).toEqual({ url: 'http://es:9200', index: 'strata-audit', authorization: undefined });
+    expect(c.webhook).toBeUndefined();
+    expect(c.queueDir).toBe('/srv/d1/.strata-audit');
+  });
+
+  it('reaches the server configuration', () => {
+    expect(config({}, { ...STRONG, STRATA_AUDIT_FILE: '/x/audit.log' }).audit.file?.path).toBe(
+      '/x/audit.log',
+    );
+  });
+
+  it.each<[string, Env, RegExp]>([
+    [
+      'a bad size',
+      { STRATA_AUDIT_FILE: '/a', STRATA_AUDIT_FILE_MAX_BYTES: '10MB' },
+      /STRATA_AUDIT_FILE_MAX_BYTES "10MB"/,
+    ],
+    [
+      'a tiny queue',
+      { STRATA_AUDIT_QUEUE_MAX_BYTES: '100' },
+      /STRATA_AUDIT_QUEUE_MAX_BYTES "100" is not a size/,
+    ],
+    [
+      'a negative keep',
+      { STRATA_AUDIT_FILE: '/a', STRATA_AUDIT_FILE_KEEP: '-1' },
+      /STRATA_AUDIT_FILE_KEEP "-1"/,
+    ],
+    [
+      'batch size 0',
+      { STRATA_AUDIT_BATCH_SIZE: '0' },
+      /STRATA_AUDIT_BATCH_SIZE "0" is not a whole number from 1/,
+    ],
+    ['a short interval', { STRATA_AUDIT_BATCH_INTERVAL_MS: '1' }, /STRATA_AUDIT_BATCH_INTERVAL_MS "1"/],
+    [
+      'a URL that is not http',
+      { STRATA_AUDIT_WEBHOOK_URL: 'ftp://x' },
+      /STRATA_AUDIT_WEBHOOK_URL must be an http/,
+    ],
+    [
+      'a relative URL',
+      { STRATA_AUDIT_ELASTIC_URL: 'es:9200/x y' },
+      /STRATA_AUDIT_ELASTIC_URL must be an http/,
+    ],
+    [
+      'an index with upper case',
+      { STRATA_AUDIT_ELASTIC_URL: 'http://es', STRATA_AUDIT_ELASTIC_INDEX: 'Audit' },
+      /not a valid Elasticsearch index/,
+    ],
+    [
+      'an auth without URL',
+      { STRATA_AUDIT_WEBHOOK_AUTH: 'Bearer x' },
+      /STRATA_AUDIT_WEBHOOK_AUTH is set but STRATA_AUDIT_WEBHOOK_URL is not/,
+    ],
+    [
+      'an elastic auth without URL',
+      { STRATA_AUDIT_ELASTIC_AUTH: 'x' },
+      /STRATA_AUDIT_ELASTIC_AUTH is set but/,
+    ],
+  ])('rejects %s with a UsageError', (_name, env, message) => {
+    expect(() => resolveAuditConfig(env, drives, CWD)).toThrow(message);
+  });
+
+  it('never echoes a URL (it may carry credentials) in an error', () => {
+    expect(() => resolveAuditConfig({ STRATA_AUDIT_WEBHOOK_URL: 'ftp://user:hunter2@x' }, drives)).toThrow(
+      /^((?!hunter2).)*$/,
+    );
   });
 });

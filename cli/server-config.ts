@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type ListenAddress, parseAddress } from './address.js';
 import { expandEllipses } from './expand-ellipsis.js';
 import { UsageError } from './usage-error.js';
@@ -8,6 +8,14 @@ export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_ROOT_USER = 'strataadmin';
 export const DEFAULT_ROOT_PASSWORD = 'strataadmin';
 export const DEFAULT_LOG_LEVEL = 'info';
+export const DEFAULT_AUDIT_FILE_MAX_BYTES = 100 * 1024 * 1024;
+export const DEFAULT_AUDIT_FILE_KEEP = 5;
+export const DEFAULT_AUDIT_ELASTIC_INDEX = 'strata-audit';
+export const DEFAULT_AUDIT_BATCH_SIZE = 100;
+export const DEFAULT_AUDIT_BATCH_INTERVAL_MS = 1000;
+export const DEFAULT_AUDIT_QUEUE_MAX_BYTES = 1024 * 1024 * 1024;
+/** The HTTP targets' queues live here inside the first drive unless STRATA_AUDIT_QUEUE_DIR says otherwise. */
+export const DEFAULT_AUDIT_QUEUE_SUBDIR = '.strata-audit';
 
 /** One erasure set: MinIO's limit, and the largest set the parity table covers. */
 export const MAX_DRIVES = 16;
@@ -47,6 +55,28 @@ export interface ServerConfig {
    */
   extraUsers: { accessKeyId: string; secretAccessKey: string }[];
   logLevel: LogLevel;
+  audit: AuditConfig;
+}
+
+/**
+ * The audit trail (STRATA_AUDIT_*): each target is optional; with none the server
+ * writes no audit entries. The *_AUTH values are secrets: never logged or echoed.
+ */
+export interface AuditConfig {
+  /** STRATA_AUDIT_FILE (absolute), _FILE_MAX_BYTES, _FILE_KEEP. */
+  file: { path: string; maxBytes: number; keep: number } | undefined;
+  /** STRATA_AUDIT_WEBHOOK_URL, _WEBHOOK_AUTH (the whole Authorization header value). */
+  webhook: { url: string; authorization: string | undefined } | undefined;
+  /** STRATA_AUDIT_ELASTIC_URL, _ELASTIC_INDEX, _ELASTIC_AUTH. */
+  elastic: { url: string; index: string; authorization: string | undefined } | undefined;
+  /** STRATA_AUDIT_QUEUE_DIR (absolute); default `<first drive>/.strata-audit`. */
+  queueDir: string;
+  /** STRATA_AUDIT_QUEUE_MAX_BYTES: bound of each HTTP target's queue. */
+  queueMaxBytes: number;
+  /** STRATA_AUDIT_BATCH_SIZE: entries per HTTP request at most. */
+  batchSize: number;
+  /** STRATA_AUDIT_BATCH_INTERVAL_MS: entries reach disk and a batch is sent at least this often. */
+  batchIntervalMs: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -77,6 +107,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.
   const { rootUser, rootPassword } = resolveRootCredentials(env);
   const extraUsers = resolveExtraUsers(env.STRATA_EXTRA_USERS, rootUser);
   const logLevel = resolveLogLevel(env);
+  const audit = resolveAuditConfig(env, drives, cwd);
 
   return {
     address,
@@ -89,7 +120,134 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.
     defaultCredentials: rootPassword === DEFAULT_ROOT_PASSWORD,
     extraUsers,
     logLevel,
+    audit,
   };
+}
+
+/** STRATA_AUDIT_* variables, validated; `drives` (absolute) places the default queue directory. */
+export function resolveAuditConfig(env: Env, drives: readonly string[], cwd = process.cwd()): AuditConfig {
+  const filePath = nonEmpty(env.STRATA_AUDIT_FILE);
+  const file =
+    filePath === undefined
+      ? undefined
+      : {
+          path: resolve(cwd, filePath),
+          maxBytes: byteSize(env, 'STRATA_AUDIT_FILE_MAX_BYTES', DEFAULT_AUDIT_FILE_MAX_BYTES, 1024),
+          keep: wholeNumber(env, 'STRATA_AUDIT_FILE_KEEP', DEFAULT_AUDIT_FILE_KEEP, 0, 1000),
+        };
+
+  const webhookUrl = httpUrl(env, 'STRATA_AUDIT_WEBHOOK_URL');
+  const webhook =
+    webhookUrl === undefined
+      ? undefined
+      : { url: webhookUrl, authorization: secret(env, 'STRATA_AUDIT_WEBHOOK_AUTH') };
+  if (webhook === undefined && secret(env, 'STRATA_AUDIT_WEBHOOK_AUTH') !== undefined) {
+    throw new UsageError('STRATA_AUDIT_WEBHOOK_AUTH is set but STRATA_AUDIT_WEBHOOK_URL is not');
+  }
+
+  const elasticUrl = httpUrl(env, 'STRATA_AUDIT_ELASTIC_URL');
+  const elastic =
+    elasticUrl === undefined
+      ? undefined
+      : {
+          url: elasticUrl,
+          index: elasticIndex(nonEmpty(env.STRATA_AUDIT_ELASTIC_INDEX) ?? DEFAULT_AUDIT_ELASTIC_INDEX),
+          authorization: secret(env, 'STRATA_AUDIT_ELASTIC_AUTH'),
+        };
+  if (elastic === undefined && secret(env, 'STRATA_AUDIT_ELASTIC_AUTH') !== undefined) {
+    throw new UsageError('STRATA_AUDIT_ELASTIC_AUTH is set but STRATA_AUDIT_ELASTIC_URL is not');
+  }
+
+  const queueDirValue = nonEmpty(env.STRATA_AUDIT_QUEUE_DIR);
+  return {
+    file,
+    webhook,
+    elastic,
+    queueDir:
+      queueDirValue !== undefined
+        ? resolve(cwd, queueDirValue)
+        : join(drives[0] ?? cwd, DEFAULT_AUDIT_QUEUE_SUBDIR),
+    queueMaxBytes: byteSize(env, 'STRATA_AUDIT_QUEUE_MAX_BYTES', DEFAULT_AUDIT_QUEUE_MAX_BYTES, 64 * 1024),
+    batchSize: wholeNumber(env, 'STRATA_AUDIT_BATCH_SIZE', DEFAULT_AUDIT_BATCH_SIZE, 1, 10_000),
+    batchIntervalMs: wholeNumber(
+      env,
+      'STRATA_AUDIT_BATCH_INTERVAL_MS',
+      DEFAULT_AUDIT_BATCH_INTERVAL_MS,
+      10,
+      60_000,
+    ),
+  };
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** A size in bytes: a whole number with an optional KiB/MiB/GiB/TiB suffix. */
+function byteSize(env: Env, name: string, fallback: number, min: number): number {
+  const value = nonEmpty(env[name]);
+  if (value === undefined) return fallback;
+  const m = /^(\d+)\s*([kmgt]ib)?$/i.exec(value);
+  const n = m?.[1] === undefined ? Number.NaN : Number(m[1]) * (BYTE_UNITS[(m[2] ?? '').toLowerCase()] ?? 1);
+  if (!Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(
+      `${name} "${value}" is not a size of at least ${min} bytes (a whole number of bytes, or with KiB, MiB, GiB)`,
+    );
+  }
+  return n;
+}
+
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = nonEmpty(env[name]);
+  if (value === undefined) return fallback;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} "${value}" is not a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** An http(s) URL. Not echoed in errors: it may carry credentials. */
+function httpUrl(env: Env, name: string): string | undefined {
+  const value = nonEmpty(env[name]);
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`${name} is not a valid URL (expected e.g. http://host:port/path)`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`${name} must be an http:// or https:// URL`);
+  }
+  return value;
+}
+
+/** A secret taken exactly as given (not trimmed); empty means unset. */
+function secret(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Elasticsearch index names: lower case, none of \ / * ? " < > | space , # :, not starting with - _ +. */
+function elasticIndex(value: string): string {
+  if (
+    value !== value.toLowerCase() ||
+    /[\\/*?"<>| ,#:]/.test(value) ||
+    /^[-_+]/.test(value) ||
+    value === '.' ||
+    value === '..' ||
+    Buffer.byteLength(value) > 255
+  ) {
+    throw new UsageError(
+      `STRATA_AUDIT_ELASTIC_INDEX "${value}" is not a valid Elasticsearch index name (lower case, no spaces or \\ / * ? " < > | , # :, not starting with - _ +)`,
+    );
+  }
+  return value;
 }
 
 /**
