@@ -2,7 +2,8 @@
 // Nothing here is a module-level singleton; `main` can run twice in one process (tests do).
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
+import { hostname } from 'node:os';
+import { type Logger, pino } from 'pino';
 import {
   adminHeal,
   type Command,
@@ -19,7 +20,7 @@ import {
   UsageError,
   usage,
 } from './cli/index.js';
-import { buildServer, LOG_REDACT_PATHS } from './server/index.js';
+import { AuditLog, buildServer, LOG_REDACT_PATHS } from './server/index.js';
 import { openStorage } from './storage/index.js';
 
 /** Exit codes: 0 ok, 1 failure at run time (bad drives, port in use, heal failed), 2 bad usage or configuration. */
@@ -99,9 +100,11 @@ async function runServer(config: ServerConfig): Promise<number> {
         (c) => [c.accessKeyId, c] as const,
       ),
     );
+    let audit: AuditLog | undefined;
     let app: Awaited<ReturnType<typeof buildServer>>;
     let bound: AddressInfo;
     try {
+      audit = await openAuditLog(config, logger);
       app = await buildServer({
         objectLayer,
         admin,
@@ -110,6 +113,7 @@ async function runServer(config: ServerConfig): Promise<number> {
         region: config.region,
         domains: config.domains,
         logger,
+        observers: audit === undefined ? [] : [audit.observe],
       });
       try {
         await app.listen({ host: config.address.host, port: config.address.port });
@@ -120,6 +124,7 @@ async function runServer(config: ServerConfig): Promise<number> {
       }
       bound = app.server.address() as AddressInfo;
     } catch (err) {
+      await audit?.close();
       await objectLayer.close();
       throw err;
     }
@@ -149,6 +154,8 @@ async function runServer(config: ServerConfig): Promise<number> {
     logger.info({ signal }, 'shutting down: closing the HTTP server, then storage');
     const shutdown = async (): Promise<number> => {
       await app.close();
+      // After the last request: every audit entry reaches its file or queue on disk.
+      await audit?.close();
       await objectLayer.close();
       logger.info({}, 'stopped');
       return EXIT_OK;
@@ -164,6 +171,29 @@ async function runServer(config: ServerConfig): Promise<number> {
   } finally {
     stopSignal.dispose();
     destination.flushSync();
+  }
+}
+
+/**
+ * The audit trail when a STRATA_AUDIT_* target is configured. The HTTP targets' queues
+ * resume what an earlier run left undelivered.
+ */
+async function openAuditLog(config: ServerConfig, logger: Logger): Promise<AuditLog | undefined> {
+  const { file, webhook, elastic, queueDir, queueMaxBytes, batchSize, batchIntervalMs } = config.audit;
+  if (file === undefined && webhook === undefined && elastic === undefined) return undefined;
+  try {
+    return await AuditLog.open({
+      source: { node: hostname() },
+      file,
+      webhook,
+      elastic,
+      queue: { dir: queueDir, maxBytes: queueMaxBytes },
+      batchSize,
+      batchIntervalMs,
+      logger,
+    });
+  } catch (err) {
+    throw new Error(`cannot open the audit log: ${messageOf(err)}`, { cause: err });
   }
 }
 
