@@ -72,6 +72,9 @@ export const LOG_REDACT_PATHS = [
   'headers["x-amz-copy-source-server-side-encryption-customer-key"]',
   'secretAccessKey',
   '*.secretAccessKey',
+  // Node's HTTP parse errors carry the raw request bytes (Authorization, presigned query);
+  // Fastify logs them at trace level as "client error".
+  'err.rawPacket',
 ];
 
 /** Every method an S3 operation uses; anything else is MethodNotAllowed. */
