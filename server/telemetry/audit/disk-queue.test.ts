@@ -186,6 +186,16 @@ describe('DiskQueue', () => {
     expect(await drain(b)).toEqual([7]);
   });
 
+  it('reads an entry longer than one read', async () => {
+    const q = await openQueue({ maxBytes: 4 * 1024 * 1024 });
+    const long = JSON.stringify({ n: 1, pad: 'y'.repeat(300 * 1024) });
+    q.append(entry(0));
+    q.append(long);
+    q.append(entry(2));
+    await q.flush();
+    expect(await drain(q, 1)).toEqual([0, 1, 2]);
+  });
+
   it('refuses appends after close and never throws', async () => {
     const q = await openQueue();
     await q.close();

@@ -25,6 +25,8 @@ import { join } from 'node:path';
  * Bounded: when the entries not yet delivered would exceed `maxBytes`, or the entries
  * waiting in memory for the disk exceed `pendingMaxBytes`, new entries are dropped and
  * counted (stats().dropped); nothing blocks and memory does not grow with the backlog.
+ * Delivered entries leave the disk a segment at a time, so the directory holds at most
+ * `maxBytes` plus one segment (`segmentBytes`).
  *
  * One process owns a directory at a time.
  */
@@ -78,7 +80,8 @@ const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
 const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 const DEFAULT_FLUSH_RECORDS = 100;
 const DEFAULT_PENDING_MAX_BYTES = 8 * 1024 * 1024;
-/** First read size; doubled while a single line does not fit, up to MAX_LINE_BYTES. */
+/** Read sizes: about 2 KiB per entry wanted (entries are well under that), within these bounds. */
+const MIN_READ_BYTES = 64 * 1024;
 const READ_CHUNK_BYTES = 1024 * 1024;
 /** Longer lines are not entries Strata wrote (a few KiB at most). */
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -332,7 +335,8 @@ export class DiskQueue {
   ): Promise<QueueBatch | undefined> {
     const file = await open(join(this.dir, segmentName(segment.seq)), 'r');
     try {
-      let chunk = READ_CHUNK_BYTES;
+      // Doubled while a single line does not fit, up to MAX_LINE_BYTES.
+      let chunk = Math.min(READ_CHUNK_BYTES, Math.max(MIN_READ_BYTES, maxRecords * 2048));
       for (;;) {
         const size = Math.min(available, chunk);
         const buf = Buffer.allocUnsafe(size);
