@@ -230,6 +230,23 @@ describe('audit: webhook and file targets', () => {
     );
   });
 
+  it('delivers entries that reached the disk before the server was killed (SIGKILL)', async () => {
+    await receiver.stop();
+    const s3 = s().client();
+    const beforeKill: string[] = [];
+    for (let i = 0; i < 5; i++) beforeKill.push(await putObject(s3, bucket, `kill/${i}`, `k${i}`));
+    // Synced within the batch interval; only the last interval may be lost in a crash.
+    await pollUntil('entries written to the queue on disk', async () => {
+      const text = await queuedText(queueDir());
+      return beforeKill.every((id) => text.includes(id));
+    });
+    await s().kill();
+    await s().startAgain();
+    await receiver.restart();
+    await arrived(receiver, beforeKill);
+    expect(arrivalOrder(receiver, beforeKill)).toEqual(beforeKill);
+  });
+
   it('writes every entry to the audit file, rotated at the size limit, keeping 2 old files', async () => {
     const s3 = s().client();
     const ids: string[] = [];
