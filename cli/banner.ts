@@ -17,8 +17,8 @@ const RULE = '#'.repeat(78);
 
 /**
  * The start-up text on stdout. Tests and scripts parse the `Endpoint: http://HOST:PORT` line, so it
- * stays exactly that shape. Printing the root password follows MinIO's quickstart: the operator
- * who started the process already has it.
+ * stays exactly that shape. The root password appears only while the defaults are in use (with
+ * the warning); a configured password never reaches stdout.
  */
 export function formatBanner(info: BannerInfo): string {
   const lines = [
@@ -30,7 +30,12 @@ export function formatBanner(info: BannerInfo): string {
   if (info.domains.length > 0) {
     lines.push(`Domains: ${info.domains.join(', ')}`);
   }
-  lines.push(`RootUser: ${info.rootUser}`, `RootPass: ${info.rootPassword}`);
+  // The password is printed only when it is the well-known default: a configured one
+  // would otherwise land in `kubectl logs` and every log shipper reading stdout.
+  const shownPassword = info.defaultCredentials
+    ? info.rootPassword
+    : '(set by STRATA_ROOT_PASSWORD, not shown)';
+  lines.push(`RootUser: ${info.rootUser}`, `RootPass: ${shownPassword}`);
   const parity = info.parityShards === undefined ? 'default parity' : `${info.parityShards} parity`;
   lines.push(`Drives: ${info.drives.length} (${parity})`, ...info.drives.map((d) => `  ${d}`));
   lines.push(
