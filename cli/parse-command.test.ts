@@ -28,6 +28,8 @@ describe('parseCommand', () => {
         'a.example,b.example',
         '--domain',
         'c.example',
+        '--certs-dir',
+        '/etc/strata/certs',
         './data/drive{1...4}',
         '/extra',
       ]),
@@ -38,6 +40,7 @@ describe('parseCommand', () => {
         parity: '1',
         region: 'eu-west-1',
         domains: ['a.example', 'b.example', 'c.example'],
+        certsDir: '/etc/strata/certs',
         drives: ['./data/drive{1...4}', '/extra'],
       },
     });

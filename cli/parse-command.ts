@@ -54,6 +54,7 @@ function parseServer(args: string[]): Command {
         parity: { type: 'string' },
         region: { type: 'string' },
         domain: { type: 'string', multiple: true },
+        'certs-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }),
@@ -68,6 +69,7 @@ function parseServer(args: string[]): Command {
       parity: values.parity,
       region: values.region,
       domains: values.domain?.flatMap((d) => d.split(',')),
+      certsDir: values['certs-dir'],
       drives: positionals,
     },
   };

@@ -38,6 +38,9 @@ describe('resolveServerConfig', () => {
         batchSize: 100,
         batchIntervalMs: 1000,
       },
+      certsDir: undefined,
+      httpAddress: undefined,
+      shutdownTimeoutSeconds: 30,
     });
   });
 
@@ -138,6 +141,46 @@ describe('resolveServerConfig', () => {
     expect(config({ parity: '0' }).parityShards).toBe(0);
     expect(config({ parity: '2' }).parityShards).toBe(2);
     expect(config({ drives: ['/d{1...16}'], parity: '8' }).drives).toHaveLength(16);
+  });
+});
+
+describe('TLS and shutdown (STRATA_CERTS_DIR, STRATA_HTTP_ADDRESS, STRATA_SHUTDOWN_TIMEOUT_SECONDS)', () => {
+  it('reads the certificate directory (relative to the working directory), the HTTP address and the timeout', () => {
+    const c = config(
+      {},
+      {
+        ...STRONG,
+        STRATA_CERTS_DIR: 'certs',
+        STRATA_HTTP_ADDRESS: '127.0.0.1:9080',
+        STRATA_SHUTDOWN_TIMEOUT_SECONDS: '5',
+      },
+    );
+    expect(c.certsDir).toBe(resolve(CWD, 'certs'));
+    expect(c.httpAddress).toEqual({ host: '127.0.0.1', port: 9080 });
+    expect(c.shutdownTimeoutSeconds).toBe(5);
+  });
+
+  it('lets --certs-dir win over STRATA_CERTS_DIR and refuses an empty one', () => {
+    expect(
+      config({ certsDir: '/etc/strata/certs' }, { ...STRONG, STRATA_CERTS_DIR: '/other' }).certsDir,
+    ).toBe('/etc/strata/certs');
+    expect(() => config({ certsDir: ' ' })).toThrow(/--certs-dir/);
+  });
+
+  it('accepts a zero timeout (cut at once) and refuses anything but whole seconds', () => {
+    expect(config({}, { ...STRONG, STRATA_SHUTDOWN_TIMEOUT_SECONDS: '0' }).shutdownTimeoutSeconds).toBe(0);
+    for (const bad of ['-1', '1.5', 'ten', '100000']) {
+      expect(() => config({}, { ...STRONG, STRATA_SHUTDOWN_TIMEOUT_SECONDS: bad })).toThrow(
+        /STRATA_SHUTDOWN_TIMEOUT_SECONDS/,
+      );
+    }
+  });
+
+  it('refuses a bad STRATA_HTTP_ADDRESS and one equal to the S3 address', () => {
+    expect(() => config({}, { ...STRONG, STRATA_HTTP_ADDRESS: 'nowhere' })).toThrow(/STRATA_HTTP_ADDRESS/);
+    expect(() => config({ address: ':9000' }, { ...STRONG, STRATA_HTTP_ADDRESS: ':9000' })).toThrow(
+      /STRATA_HTTP_ADDRESS ":9000" is the same as --address/,
+    );
   });
 });
 

@@ -16,6 +16,9 @@ export const DEFAULT_AUDIT_BATCH_INTERVAL_MS = 1000;
 export const DEFAULT_AUDIT_QUEUE_MAX_BYTES = 1024 * 1024 * 1024;
 /** The HTTP targets' queues live here inside the first drive unless STRATA_AUDIT_QUEUE_DIR says otherwise. */
 export const DEFAULT_AUDIT_QUEUE_SUBDIR = '.strata-audit';
+/** How long a SIGTERM waits for in-flight requests before cutting them. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 30;
+const MAX_SHUTDOWN_TIMEOUT_SECONDS = 24 * 60 * 60;
 
 /** One erasure set: MinIO's limit, and the largest set the parity table covers. */
 export const MAX_DRIVES = 16;
@@ -30,6 +33,7 @@ export interface ServerFlags {
   parity?: string | undefined;
   region?: string | undefined;
   domains?: string[] | undefined;
+  certsDir?: string | undefined;
   /** Positional arguments, ellipses not yet expanded. */
   drives: string[];
 }
@@ -56,6 +60,15 @@ export interface ServerConfig {
   extraUsers: { accessKeyId: string; secretAccessKey: string }[];
   logLevel: LogLevel;
   audit: AuditConfig;
+  /**
+   * STRATA_CERTS_DIR / --certs-dir (absolute): `public.crt` + `private.key`, plus
+   * `<domain>/public.crt|private.key` for SNI. Set: `address` serves HTTPS. Undefined: HTTP.
+   */
+  certsDir: string | undefined;
+  /** STRATA_HTTP_ADDRESS: an extra plain-HTTP listener next to `address`. */
+  httpAddress: ListenAddress | undefined;
+  /** STRATA_SHUTDOWN_TIMEOUT_SECONDS: in-flight requests get this long after SIGTERM. */
+  shutdownTimeoutSeconds: number;
 }
 
 /**
@@ -109,6 +122,32 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.
   const logLevel = resolveLogLevel(env);
   const audit = resolveAuditConfig(env, drives, cwd);
 
+  const certsDirValue = flags.certsDir ?? nonEmpty(env.STRATA_CERTS_DIR);
+  if (certsDirValue !== undefined && certsDirValue.trim() === '') {
+    throw new UsageError('--certs-dir needs a directory');
+  }
+  const certsDir = certsDirValue === undefined ? undefined : resolve(cwd, certsDirValue);
+  const httpAddressValue = nonEmpty(env.STRATA_HTTP_ADDRESS);
+  const httpAddress =
+    httpAddressValue === undefined ? undefined : parseAddress(httpAddressValue, 'STRATA_HTTP_ADDRESS');
+  if (
+    httpAddress !== undefined &&
+    httpAddress.port !== 0 &&
+    httpAddress.port === address.port &&
+    httpAddress.host === address.host
+  ) {
+    throw new UsageError(
+      `STRATA_HTTP_ADDRESS "${httpAddressValue}" is the same as ${addressSource}: the plain-HTTP listener needs its own port`,
+    );
+  }
+  const shutdownTimeoutSeconds = wholeNumber(
+    env,
+    'STRATA_SHUTDOWN_TIMEOUT_SECONDS',
+    DEFAULT_SHUTDOWN_TIMEOUT_SECONDS,
+    0,
+    MAX_SHUTDOWN_TIMEOUT_SECONDS,
+  );
+
   return {
     address,
     drives,
@@ -121,6 +160,9 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.
     extraUsers,
     logLevel,
     audit,
+    certsDir,
+    httpAddress,
+    shutdownTimeoutSeconds,
   };
 }
 

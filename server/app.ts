@@ -30,6 +30,7 @@ import { parseRequestTarget } from './request-target.js';
 import { resolveOperation, type S3Operation } from './resolve-operation.js';
 import type { S3Context, S3Response } from './s3-context.js';
 import { isS3Error, S3Error } from './s3-errors.js';
+import type { TlsServerOptions } from './tls/certificate-store.js';
 
 export interface ServerOptions {
   objectLayer: ObjectLayer;
@@ -52,6 +53,11 @@ export interface ServerOptions {
    * block; an observer that throws is logged and the request is unaffected.
    */
   observers?: readonly RequestObserver[];
+  /**
+   * Serve HTTPS with these options (server/tls: the certificate directory's default pair
+   * and its SNI lookup); without them the server speaks plain HTTP.
+   */
+  https?: TlsServerOptions | undefined;
 }
 
 /** S3 keys are at most 1024 bytes of UTF-8. */
@@ -147,6 +153,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     requestIdHeader: false,
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // With certificates app.server is a node:https Server: the same HTTP/1.1 server API
+    // over TLS (Fastify's types model http or https per instance; Strata uses what both have).
+    ...((opts.https === undefined ? {} : { https: opts.https }) as object),
     rewriteUrl: () => '/',
     routerOptions: {
       maxParamLength: 65_535,
@@ -218,10 +227,18 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return send(request, reply, closeIfUnread(request, res));
   });
 
+  // Handlers still running. A client that leaves (or a shutdown deadline that cuts it)
+  // closes the socket before its handler has unwound, so close() waits for them too: after
+  // app.close() nothing touches storage any more.
+  const running = new Set<Promise<unknown>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled(running);
+  });
+
   app.route({
     method: [...S3_METHODS],
     url: '/',
-    handler: async (request, reply) => {
+    handler: tracked(running, async (request, reply) => {
       const raw = request.raw as IncomingMessage & { originalUrl?: string };
       const rawUrl = raw.originalUrl ?? raw.url ?? '/';
       const note: RequestNote = {};
@@ -354,10 +371,22 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         res = { ...res, headers: { ...cors, ...res.headers } };
       }
       return send(request, reply, res);
-    },
+    }),
   });
 
   return app;
+}
+
+/** `handler`, with each call's promise in `running` until it settles. */
+function tracked(
+  running: Set<Promise<unknown>>,
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
+  return (request, reply) => {
+    const call = handler(request, reply);
+    running.add(call);
+    return call.finally(() => running.delete(call));
+  };
 }
 
 function errorCodeOf(err: unknown): string {
