@@ -1,7 +1,6 @@
 // The composition root: reads configuration, builds each layer and passes dependencies down.
 // Nothing here is a module-level singleton; `main` can run twice in one process (tests do).
 import { mkdir } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { type Logger, pino } from 'pino';
 import {
@@ -20,7 +19,14 @@ import {
   UsageError,
   usage,
 } from './cli/index.js';
-import { AuditLog, buildServer, LOG_REDACT_PATHS } from './server/index.js';
+import {
+  AuditLog,
+  buildServer,
+  CertificateStore,
+  type Listeners,
+  LOG_REDACT_PATHS,
+  listen,
+} from './server/index.js';
 import { openStorage } from './storage/index.js';
 
 /** Exit codes: 0 ok, 1 failure at run time (bad drives, port in use, heal failed), 2 bad usage or configuration. */
@@ -65,9 +71,10 @@ export async function main(argv: readonly string[], env: Env = process.env): Pro
 }
 
 /**
- * Starts storage and the HTTP server, prints the banner, and serves until SIGTERM or SIGINT; then
- * closes the HTTP server (in-flight requests finish), then storage. A second signal during
- * shutdown gives up waiting.
+ * Starts storage and the HTTP(S) server, prints the banner, and serves until SIGTERM or SIGINT;
+ * then shuts down gracefully: stops accepting connections, lets in-flight requests finish for up
+ * to STRATA_SHUTDOWN_TIMEOUT_SECONDS (then cuts them), closes the audit log and storage, exits 0.
+ * A second signal during shutdown gives up waiting.
  */
 async function runServer(config: ServerConfig): Promise<number> {
   const destination = pino.destination({ dest: 1, sync: false });
@@ -101,11 +108,12 @@ async function runServer(config: ServerConfig): Promise<number> {
       ),
     );
     let audit: AuditLog | undefined;
-    let app: Awaited<ReturnType<typeof buildServer>>;
-    let bound: AddressInfo;
+    let certificates: CertificateStore | undefined;
+    let listeners: Listeners;
     try {
       audit = await openAuditLog(config, logger);
-      app = await buildServer({
+      certificates = await openCertificates(config, logger);
+      const app = await buildServer({
         objectLayer,
         admin,
         credentials: (accessKeyId: string) => keys.get(accessKeyId),
@@ -114,28 +122,36 @@ async function runServer(config: ServerConfig): Promise<number> {
         domains: config.domains,
         logger,
         observers: audit === undefined ? [] : [audit.observe],
+        https: certificates?.serverOptions(),
       });
       try {
-        await app.listen({ host: config.address.host, port: config.address.port });
+        listeners = await listen(app, {
+          address: config.address,
+          httpAddress: config.httpAddress,
+          certificates,
+        });
       } catch (err) {
         await app.close();
-        const where = `${config.address.host}:${config.address.port}`;
-        throw new Error(`cannot listen on ${where}: ${messageOf(err)}`, { cause: err });
+        throw err;
       }
-      bound = app.server.address() as AddressInfo;
     } catch (err) {
+      certificates?.close();
       await audit?.close();
       await objectLayer.close();
       throw err;
     }
 
-    const endpoint = endpointUrl(bound.address, bound.port);
+    const bound = listeners.main.address;
+    const endpoint = endpointUrl(bound.address, bound.port, listeners.main.protocol);
+    const plain = listeners.plain?.address;
     process.stdout.write(
       formatBanner({
         version: readVersion(),
         endpoint,
         listening:
           bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`,
+        httpEndpoint: plain === undefined ? undefined : endpointUrl(plain.address, plain.port),
+        certsDir: config.certsDir,
         region: config.region,
         domains: config.domains,
         rootUser: config.rootUser,
@@ -151,9 +167,19 @@ async function runServer(config: ServerConfig): Promise<number> {
     logger.info({ endpoint, drives: config.drives.length }, 'strata started');
 
     const signal = await stopSignal.first;
-    logger.info({ signal }, 'shutting down: closing the HTTP server, then storage');
+    const timeoutSeconds = config.shutdownTimeoutSeconds;
+    logger.info(
+      { signal, timeoutSeconds },
+      'shutting down: no new connections, in-flight requests finish, then audit and storage close',
+    );
     const shutdown = async (): Promise<number> => {
-      await app.close();
+      // Readiness turns 503 from here on: Fastify answers every request arriving during close
+      // with 503 (return503OnClosing), the readiness probe included.
+      const { forced } = await listeners.close(timeoutSeconds * 1000);
+      if (forced) {
+        logger.warn({ timeoutSeconds }, 'shutdown deadline passed: connections still open were cut');
+      }
+      certificates?.close();
       // After the last request: every audit entry reaches its file or queue on disk.
       await audit?.close();
       await objectLayer.close();
@@ -171,6 +197,16 @@ async function runServer(config: ServerConfig): Promise<number> {
   } finally {
     stopSignal.dispose();
     destination.flushSync();
+  }
+}
+
+/** The certificate directory's pairs, watched for changes, when STRATA_CERTS_DIR is set. */
+async function openCertificates(config: ServerConfig, logger: Logger): Promise<CertificateStore | undefined> {
+  if (config.certsDir === undefined) return undefined;
+  try {
+    return await CertificateStore.open({ dir: config.certsDir, logger: logger.child({ component: 'tls' }) });
+  } catch (err) {
+    throw new Error(`cannot load the TLS certificates: ${messageOf(err)}`, { cause: err });
   }
 }
 

@@ -64,12 +64,12 @@ export function parseAddress(value: string, source = '--address'): ListenAddress
  * The URL a client on this machine uses to reach a listening server: wildcard addresses become
  * loopback, IPv6 literals get brackets.
  */
-export function endpointUrl(host: string, port: number): string {
+export function endpointUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
   let shown = host;
   if (host === ALL_INTERFACES || host === '::' || host === '') {
     shown = '127.0.0.1';
   } else if (isIPv6(host)) {
     shown = `[${host}]`;
   }
-  return `http://${shown}:${port}`;
+  return `${scheme}://${shown}:${port}`;
 }

@@ -1,9 +1,13 @@
 export interface BannerInfo {
   version: string;
-  /** What a client on this machine connects to, e.g. http://127.0.0.1:9000. */
+  /** What a client on this machine connects to, e.g. http://127.0.0.1:9000 (https:// with TLS). */
   endpoint: string;
   /** The address actually bound, e.g. 0.0.0.0:9000. */
   listening: string;
+  /** The extra plain-HTTP listener (STRATA_HTTP_ADDRESS), as a URL. */
+  httpEndpoint?: string | undefined;
+  /** STRATA_CERTS_DIR when the endpoint serves HTTPS. */
+  certsDir?: string | undefined;
   region: string;
   domains: string[];
   rootUser: string;
@@ -16,17 +20,24 @@ export interface BannerInfo {
 const RULE = '#'.repeat(78);
 
 /**
- * The start-up text on stdout. Tests and scripts parse the `Endpoint: http://HOST:PORT` line, so it
- * stays exactly that shape. The root password appears only while the defaults are in use (with
- * the warning); a configured password never reaches stdout.
+ * The start-up text on stdout. Tests and scripts parse the `Endpoint: http://HOST:PORT` line
+ * (`https://` with TLS), so it stays exactly that shape and no other line contains `Endpoint:`.
+ * The root password appears only while the defaults are in use (with the warning); a
+ * configured password never reaches stdout.
  */
 export function formatBanner(info: BannerInfo): string {
   const lines = [
     `Strata ${info.version}: S3-compatible object storage`,
     `Endpoint: ${info.endpoint}`,
     `Listening: ${info.listening}`,
-    `Region: ${info.region}`,
   ];
+  if (info.certsDir !== undefined) {
+    lines.push(`TLS: certificates from ${info.certsDir} (reloaded when they change)`);
+  }
+  if (info.httpEndpoint !== undefined) {
+    lines.push(`Plain HTTP: ${info.httpEndpoint}`);
+  }
+  lines.push(`Region: ${info.region}`);
   if (info.domains.length > 0) {
     lines.push(`Domains: ${info.domains.join(', ')}`);
   }

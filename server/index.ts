@@ -9,3 +9,5 @@ export {
   type AuditTargetName,
   type AuditTargetStats,
 } from './telemetry/audit/index.js';
+export { CertificateStore } from './tls/certificate-store.js';
+export { type Listeners, listen } from './tls/listeners.js';

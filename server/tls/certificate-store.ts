@@ -3,7 +3,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import type { Logger } from 'pino';
+import type { Logger } from '../../common/index.js';
 
 /** The pair in the certificate directory and in each per-domain subfolder (MinIO's layout). */
 export const CERT_FILE = 'public.crt';

@@ -6,9 +6,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ensureBuilt, REPO_ROOT } from './build.js';
 
@@ -39,6 +41,11 @@ export interface StrataServerOptions {
   driveCount?: number;
   /** Extra environment for the server process (e.g. STRATA_REGION, STRATA_DOMAIN). */
   env?: Record<string, string>;
+  /**
+   * PEM CA certificate(s) clients trust when the server serves HTTPS (STRATA_CERTS_DIR in
+   * `env`): client() and newClient() verify the server against them.
+   */
+  ca?: string | Buffer;
 }
 
 export class StrataServer {
@@ -47,16 +54,24 @@ export class StrataServer {
   /** Temp directory that holds the drives when the harness created them. */
   private readonly ownedRoot: string | undefined;
   private readonly env: Record<string, string>;
+  private readonly ca: string | Buffer | undefined;
   private child: ChildProcess | undefined;
   private exited: Promise<void> | undefined;
   private out = '';
+  private lastExit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private currentEndpoint = '';
   private cachedClient: S3Client | undefined;
 
-  private constructor(drives: string[], ownedRoot: string | undefined, env: Record<string, string>) {
+  private constructor(
+    drives: string[],
+    ownedRoot: string | undefined,
+    env: Record<string, string>,
+    ca?: string | Buffer,
+  ) {
     this.drives = drives;
     this.ownedRoot = ownedRoot;
     this.env = env;
+    this.ca = ca;
     this.region = env.STRATA_REGION ?? REGION;
   }
 
@@ -74,7 +89,7 @@ export class StrataServer {
         drives.push(d);
       }
     }
-    const server = new StrataServer(drives, ownedRoot, opts.env ?? {});
+    const server = new StrataServer(drives, ownedRoot, opts.env ?? {}, opts.ca);
     try {
       await server.launch();
     } catch (err) {
@@ -84,7 +99,7 @@ export class StrataServer {
     return server;
   }
 
-  /** `http://127.0.0.1:<port>` of the running process (changes on restart). */
+  /** `http://127.0.0.1:<port>` (`https://` with TLS) of the running process (changes on restart). */
   get endpoint(): string {
     if (!this.currentEndpoint) throw new Error('server is not running');
     return this.currentEndpoint;
@@ -120,6 +135,13 @@ export class StrataServer {
       region: this.region,
       forcePathStyle: true,
       credentials: { accessKeyId: ROOT_ACCESS_KEY, secretAccessKey: ROOT_SECRET_KEY },
+      ...(this.ca === undefined
+        ? {}
+        : {
+            requestHandler: new NodeHttpHandler({
+              httpsAgent: new HttpsAgent({ ca: this.ca, keepAlive: true }),
+            }),
+          }),
       ...overrides,
     });
   }
@@ -152,6 +174,7 @@ export class StrataServer {
     this.exited = new Promise<void>((resolveExit) => {
       child.once('exit', (code, signal) => {
         liveChildren.delete(child);
+        this.lastExit = { code, signal };
         this.appendOutput(`\n--- server pid ${child.pid} exited: code ${code} signal ${signal} ---\n`);
         if (this.child === child) {
           this.child = undefined;
@@ -167,13 +190,15 @@ export class StrataServer {
     const endpoint = await new Promise<string>((resolveEndpoint, reject) => {
       const timer = setTimeout(() => {
         reject(
-          new Error(`server did not print "Endpoint: http://..." within ${START_TIMEOUT_MS} ms\n${this.out}`),
+          new Error(
+            `server did not print "Endpoint: http(s)://..." within ${START_TIMEOUT_MS} ms\n${this.out}`,
+          ),
         );
       }, START_TIMEOUT_MS);
       child.stdout?.on('data', (s: string) => {
         this.appendOutput(s);
         stdoutBuf += s;
-        const m = /Endpoint:\s*(http:\/\/127\.0\.0\.1:\d+)/.exec(stdoutBuf);
+        const m = /Endpoint:\s*(https?:\/\/127\.0\.0\.1:\d+)/.exec(stdoutBuf);
         if (m?.[1]) {
           clearTimeout(timer);
           stdoutBuf = '';
@@ -192,6 +217,29 @@ export class StrataServer {
     this.currentEndpoint = endpoint;
     this.cachedClient?.destroy();
     this.cachedClient = undefined;
+  }
+
+  /**
+   * Waits until the current process exits by itself (e.g. after a signal the test sent to
+   * `pid`) and returns its exit code and signal; throws after `timeoutMs`.
+   */
+  async waitForExit(
+    timeoutMs = STOP_TIMEOUT_MS,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const exited = this.exited;
+    if (this.child !== undefined && exited !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        exited.then(() => false),
+        new Promise<boolean>((r) => {
+          timer = setTimeout(() => r(true), timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+      if (timedOut) throw new Error(`server did not exit within ${timeoutMs} ms\n${this.out.slice(-4000)}`);
+    }
+    if (this.lastExit === undefined) throw new Error('server never ran');
+    return this.lastExit;
   }
 
   /** SIGTERM, then SIGKILL if the process has not exited after a deadline. Resolves once exited. */
