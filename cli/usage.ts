@@ -1,6 +1,7 @@
 import type { HelpTopic } from './parse-command.js';
 
-const SERVER = `Usage: strata server [--address HOST:PORT] [--parity N] [--region R] [--domain D] DRIVE...
+const SERVER = `Usage: strata server [--address HOST:PORT] [--parity N] [--region R] [--domain D]
+                     [--certs-dir DIR] DRIVE...
 
 Starts the S3 server on DRIVE directories (created if missing) forming one
 erasure set of 1 to 16 drives. DRIVE may use MinIO-style ranges, expanded by
@@ -14,12 +15,19 @@ Options (flags win over environment variables):
                                                                      1 drive 0, 2-3 1, 4-5 2, 6-7 3, 8-16 4)
   --region R           region reported to clients and signed in     STRATA_REGION   (default us-east-1)
   --domain D           virtual-host domain (bucket.D), repeatable   STRATA_DOMAIN   (comma-separated)
+  --certs-dir DIR      serve HTTPS (TLS 1.2+) on the address with   STRATA_CERTS_DIR
+                       DIR/public.crt and DIR/private.key (PEM; the certificate may
+                       carry its chain), plus DIR/<domain>/public.crt|private.key
+                       chosen by SNI; files are reloaded when they change
   DRIVE...             drive directories                            STRATA_DRIVES   (space-separated)
 
 Environment only:
   STRATA_ROOT_USER      root access key, at least 3 characters      (default strataadmin)
   STRATA_ROOT_PASSWORD  root secret key, at least 8 characters      (default strataadmin)
   STRATA_LOG_LEVEL      fatal, error, warn, info, debug, trace or silent (default info)
+  STRATA_HTTP_ADDRESS   also serve plain HTTP on this HOST:PORT (e.g. next to HTTPS)
+  STRATA_SHUTDOWN_TIMEOUT_SECONDS  on SIGTERM, seconds in-flight requests get to
+                        finish before they are cut (default 30)
 `;
 
 const ADMIN = `Usage: strata admin heal [--endpoint URL] [--bucket BUCKET]
