@@ -173,8 +173,9 @@ async function runServer(config: ServerConfig): Promise<number> {
       'shutting down: no new connections, in-flight requests finish, then audit and storage close',
     );
     const shutdown = async (): Promise<number> => {
-      // Readiness turns 503 from here on: Fastify answers every request arriving during close
-      // with 503 (return503OnClosing), the readiness probe included.
+      // TODO(issue 6, health): set the health state's shutting-down flag here, first thing, so
+      // the readiness endpoint answers 503 from now on. Until then readiness fails anyway:
+      // new connections are refused and requests on open ones get 503 (return503OnClosing).
       const { forced } = await listeners.close(timeoutSeconds * 1000);
       if (forced) {
         logger.warn({ timeoutSeconds }, 'shutdown deadline passed: connections still open were cut');
