@@ -308,6 +308,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
           rawPath: target.rawPath,
           rawQuery: target.rawQuery,
           headers: request.headers,
+          rawHeaders: raw.rawHeaders,
+          virtualHostBucket: target.virtualHost ? target.bucket : undefined,
         };
         let auth: AuthResult;
         if (op === 'PostObject') auth = AUTHENTICATED_BY_FORM;

@@ -1,5 +1,5 @@
 import { S3Error } from '../s3-errors.js';
-import { authType } from './auth-type.js';
+import { authType, hasQueryAuth } from './auth-type.js';
 import {
   canonicalHeaders,
   canonicalQuery,
@@ -8,7 +8,15 @@ import {
   parseQuery,
   type QueryParam,
 } from './canonical-request.js';
+import {
+  checkSkew,
+  formatAmzDate,
+  MAX_CLOCK_SKEW_MS,
+  parseAmzDate,
+  parseRequestDate,
+} from './request-time.js';
 import { SigningKeyCache } from './signing-key.js';
+import { verifyV2Header, verifyV2Query } from './sigv2.js';
 import { hmacHex, SIGV4_ALGORITHM, signaturesEqual, stringToSign } from './string-to-sign.js';
 import type { AuthRequest, AuthResult, CredentialLookup, PayloadMode } from './types.js';
 
@@ -22,8 +30,8 @@ export interface AuthenticateOptions {
   signingKeys?: SigningKeyCache;
 }
 
-/** AWS allows 15 minutes of clock difference. */
-export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+export { formatAmzDate, MAX_CLOCK_SKEW_MS, parseAmzDate } from './request-time.js';
+
 /** Longest presigned URL lifetime S3 accepts: 7 days. */
 export const MAX_PRESIGN_EXPIRES_SECONDS = 604_800;
 
@@ -35,16 +43,17 @@ export const STREAMING_UNSIGNED_TRAILER = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
 const defaultSigningKeys = new SigningKeyCache();
 
 /**
- * Verifies a SigV4 request (Authorization header or presigned query string) and
- * decides how its body must be read. Pure apart from the signing-key cache.
+ * Verifies a SigV4 or SigV2 request (Authorization header or presigned query string)
+ * and decides how its body must be read. Pure apart from the signing-key cache.
  *
  * Throws S3Error: AccessDenied (anonymous, bad/missing date, expired or not yet
  * valid presigned URL, X-Amz-Expires ≤ 0 or over a week), AuthorizationHeaderMalformed, AuthorizationQueryParametersError,
- * InvalidRequest (SigV2/SigV4a, missing x-amz-content-sha256), InvalidArgument (bad
- * x-amz-content-sha256 value, two auth mechanisms), RequestTimeTooSkewed,
+ * InvalidRequest (SigV4a and other algorithms, missing x-amz-content-sha256), InvalidArgument (bad
+ * x-amz-content-sha256 value, two auth mechanisms, malformed SigV2 header), RequestTimeTooSkewed,
  * InvalidAccessKeyId, SignatureDoesNotMatch.
  *
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-authenticating-requests.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html (SigV2)
  */
 export function authenticate(req: AuthRequest, opts: AuthenticateOptions): AuthResult {
   switch (authType(req)) {
@@ -52,8 +61,15 @@ export function authenticate(req: AuthRequest, opts: AuthenticateOptions): AuthR
       return authenticateHeader(req, opts);
     case 'presigned':
       return authenticatePresigned(req, opts);
-    case 'unsupported':
-      throw unsupportedMechanism('SigV2 query-string authentication');
+    case 'header-v2': {
+      if (hasQueryAuth(req.rawQuery)) throw onlyOneMechanism();
+      const accessKeyId = verifyV2Header(req, opts.lookup, opts.nowMs);
+      return { accessKeyId, payload: v2Payload(req), presigned: false };
+    }
+    case 'presigned-v2': {
+      const accessKeyId = verifyV2Query(req, opts.lookup, opts.nowMs);
+      return { accessKeyId, payload: v2Payload(req), presigned: true };
+    }
     case 'anonymous':
       // Anonymous access needs bucket policies (IAM); until then it is refused.
       throw new S3Error('AccessDenied', { cause: new Error('anonymous request') });
@@ -84,7 +100,6 @@ const CREDENTIAL_FORM =
   'the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".';
 const SIGNATURE_RE = /^[0-9a-fA-F]{64}$/;
 const HEADER_NAME_RE = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-const AMZ_DATE_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const SCOPE_DATE_RE = /^\d{8}$/;
 
 /**
@@ -148,35 +163,8 @@ function parseSignedHeaders(value: string): string[] | undefined {
   return names;
 }
 
-/** Parses an ISO 8601 basic timestamp (20130524T000000Z) to epoch ms; NaN when malformed. */
-export function parseAmzDate(value: string): number {
-  const m = AMZ_DATE_RE.exec(value);
-  if (!m) return Number.NaN;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  const check = new Date(ms);
-  // Reject rolled-over values such as 20130231 or 246000.
-  if (check.getUTCDate() !== d || check.getUTCMonth() !== mo - 1 || h > 23 || mi > 59 || s > 59)
-    return Number.NaN;
-  return ms;
-}
-
-/** Formats epoch ms as ISO 8601 basic (20130524T000000Z). */
-export function formatAmzDate(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, '');
-}
-
 function authenticateHeader(req: AuthRequest, opts: AuthenticateOptions): AuthResult {
-  if (/(?:^|&)X-Amz-(?:Algorithm|Credential|Signature)=/.test(req.rawQuery)) {
-    throw new S3Error('InvalidArgument', {
-      message:
-        'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
-      extra: { ArgumentName: 'Authorization', ArgumentValue: '' },
-    });
-  }
+  if (/(?:^|&)X-Amz-(?:Algorithm|Credential|Signature)=/.test(req.rawQuery)) throw onlyOneMechanism();
   const header = singleHeader(req, 'authorization') ?? '';
   const auth = parseAuthorization(header);
   const cred = auth.credential;
@@ -196,8 +184,7 @@ function authenticateHeader(req: AuthRequest, opts: AuthenticateOptions): AuthRe
     requestMs = parseAmzDate(amzDateHeader);
   } else {
     const date = singleHeader(req, 'date');
-    requestMs =
-      date === undefined ? Number.NaN : AMZ_DATE_RE.test(date) ? parseAmzDate(date) : Date.parse(date);
+    requestMs = date === undefined ? Number.NaN : parseRequestDate(date);
   }
   if (!Number.isFinite(requestMs)) {
     throw new S3Error('AccessDenied', {
@@ -323,6 +310,24 @@ function authenticatePresigned(req: AuthRequest, opts: AuthenticateOptions): Aut
   };
 }
 
+/**
+ * SigV2 does not sign the body: it is read as unsigned (Content-MD5 and checksums are
+ * still verified). An x-amz-content-sha256 header, signed among the amz headers, is
+ * honoured: a hex SHA-256 is verified, STREAMING-UNSIGNED-PAYLOAD-TRAILER decoded. Signed
+ * streaming payloads need a SigV4 seed signature: InvalidRequest.
+ */
+function v2Payload(req: AuthRequest): PayloadMode {
+  const contentSha256 = singleHeader(req, 'x-amz-content-sha256');
+  if (contentSha256 === undefined) return { kind: 'unsigned' };
+  const p = parsePayloadMode(contentSha256);
+  if (p.kind === 'streaming-signed') {
+    throw new S3Error('InvalidRequest', {
+      message: `x-amz-content-sha256 ${contentSha256} requires AWS4-HMAC-SHA256 authentication`,
+    });
+  }
+  return p;
+}
+
 type ParsedPayload =
   | { kind: 'unsigned' }
   | { kind: 'sha256'; sha256Hex: string }
@@ -399,18 +404,6 @@ function verify(
   }
 }
 
-function checkSkew(requestMs: number, nowMs: number): void {
-  if (Math.abs(nowMs - requestMs) > MAX_CLOCK_SKEW_MS) {
-    throw new S3Error('RequestTimeTooSkewed', {
-      extra: {
-        RequestTime: new Date(requestMs).toISOString(),
-        ServerTime: new Date(nowMs).toISOString(),
-        MaxAllowedSkewMilliseconds: String(MAX_CLOCK_SKEW_MS),
-      },
-    });
-  }
-}
-
 function checkScope(cred: CredentialScope, region: string, where: 'header' | 'query'): void {
   const prefix = where === 'header' ? MALFORMED : 'Error parsing the X-Amz-Credential parameter;';
   const fail = (message: string, extra: Record<string, string> = {}): S3Error =>
@@ -439,6 +432,14 @@ function malformedHeader(message: string, extra: Record<string, string> = {}): S
 
 function queryError(message: string, extra: Record<string, string> = {}): S3Error {
   return new S3Error('AuthorizationQueryParametersError', { message, extra });
+}
+
+function onlyOneMechanism(): S3Error {
+  return new S3Error('InvalidArgument', {
+    message:
+      'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+    extra: { ArgumentName: 'Authorization', ArgumentValue: '' },
+  });
 }
 
 function unsupportedMechanism(what: string): S3Error {

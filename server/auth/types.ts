@@ -9,7 +9,7 @@ export interface Credentials {
 /** Looks up the secret for an access key id; undefined → InvalidAccessKeyId. */
 export type CredentialLookup = (accessKeyId: string) => Credentials | undefined;
 
-/** The parts of an HTTP request SigV4 signs, exactly as received. */
+/** The parts of an HTTP request SigV4 and SigV2 sign, exactly as received. */
 export interface AuthRequest {
   method: string;
   /** Raw request path as sent on the wire (still percent-encoded), without the query. */
@@ -17,6 +17,17 @@ export interface AuthRequest {
   /** Raw query string as sent (without '?'), '' if none. */
   rawQuery: string;
   headers: IncomingHttpHeaders;
+  /**
+   * The header name/value pairs as received (`IncomingMessage.rawHeaders`), when available:
+   * SigV2 joins repeated x-amz-* headers with ',' from these (`headers` has them joined
+   * with ', ').
+   */
+  rawHeaders?: readonly string[];
+  /**
+   * The bucket a virtual-hosted-style request names in its Host header (undefined for
+   * path-style): SigV2 signs the resource as `/bucket` + path.
+   */
+  virtualHostBucket?: string;
 }
 
 /** How the request body must be read and verified, decided by authentication. */
