@@ -62,6 +62,8 @@ export interface DiskInfo {
   endpoint: string;
   totalBytes: number;
   freeBytes: number;
+  /** Bytes of the drive's metadata store file (LMDB), when the drive can tell. */
+  metadataBytes?: number;
 }
 
 /** Range scan over one bucket's object records, in UTF-8 binary key order. */

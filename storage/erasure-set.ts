@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/index.js';
 import type { BufferPool } from './buffer-pool.js';
 import { type Drive, type DriveErrorCode, isDriveError, type ShardHandle } from './drive.js';
@@ -37,12 +38,14 @@ import {
 import {
   type BucketConfigName,
   type BucketInfo,
+  type BucketUsage,
   type CompleteMultipartOptions,
   type DeleteObjectOptions,
   type DeleteObjectResult,
   type GetObjectOptions,
   type GetObjectResult,
   type HealReport,
+  type HealStats,
   isStorageError,
   type ListMultipartUploadsOptions,
   type ListMultipartUploadsResult,
@@ -57,10 +60,13 @@ import {
   type ObjectMetadata,
   type PartInfo,
   type PutObjectOptions,
+  type SetStatus,
   type StorageAdmin,
   StorageError,
+  type StorageStats,
   type WritePrecondition,
 } from './types.js';
+import { UsageTracker } from './usage.js';
 import { verifyShardStream } from './verify-shard-stream.js';
 import { copiesOf, ownVersions, type ResolvedKey, resolveKey } from './version-resolve.js';
 
@@ -171,6 +177,9 @@ interface ScanBatch<T> {
   bound: string;
 }
 
+/** Pause before the usage count retries a batch that failed (e.g. too few drives answered). */
+const USAGE_COUNT_RETRY_MS = 10_000;
+
 /** Per-drive records to write for one key: a version list (empty: delete the record), or null to skip the drive. */
 type RecordPlan = (ObjectVersion[] | null)[];
 
@@ -184,7 +193,7 @@ type RecordPlan = (ObjectVersion[] | null)[];
  * so a part cannot be replaced under a completion that references it. No lock is held
  * while a request body streams (putObject, putObjectPart): only around the commit.
  */
-export class ErasureSet implements ObjectLayer, StorageAdmin {
+export class ErasureSet implements ObjectLayer, StorageAdmin, StorageStats {
   private readonly drives: Drive[];
   private readonly n: number;
   private readonly k: number;
@@ -201,6 +210,14 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
   /** Repairs made by background full heals since the last heal() call reported them. */
   private unreportedRepairs: Pick<HealReport, 'objectsHealed' | 'shardsRepaired' | 'bucketsHealed'>;
   private closed: boolean;
+  /** Per-bucket usage, told about every commit (storage/usage.ts). */
+  private readonly usage: UsageTracker;
+  /** The start-up usage count while it runs. */
+  private usageCount: Promise<void> | null;
+  /** Cuts the usage count's pause before a retry short when the set closes. */
+  private readonly closing: AbortController;
+  /** Objects repaired since start by any heal (StorageStats.healStats). */
+  private objectsHealedTotal: number;
 
   constructor(opts: ErasureSetOptions) {
     this.drives = opts.drives;
@@ -215,7 +232,11 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     this.codecs = new Map();
     this.healer = new Healer({
       logger: opts.logger,
-      healObject: (bucket, key) => this.healObject(bucket, key),
+      healObject: async (bucket, key) => {
+        const result = await this.healObject(bucket, key);
+        if (result.healed) this.objectsHealedTotal++;
+        return result;
+      },
     });
     this.ids = new IdGenerator();
     this.listScanMaxKeys = opts.listScanMaxKeys ?? LIST_SCAN_MAX_KEYS;
@@ -223,6 +244,10 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     this.backgroundHeal = null;
     this.unreportedRepairs = { objectsHealed: 0, shardsRepaired: 0, bucketsHealed: 0 };
     this.closed = false;
+    this.usage = new UsageTracker();
+    this.usageCount = null;
+    this.closing = new AbortController();
+    this.objectsHealedTotal = 0;
   }
 
   private codec(k: number, m: number): ErasureCodec {
@@ -302,6 +327,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         configs: {},
       };
       await this.writeBucketRecord(record, null, `makeBucket ${bucket}`);
+      this.usage.bucketCreated(bucket);
     } finally {
       release();
     }
@@ -400,6 +426,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       }
       const results = await settleAll(this.drives, (d) => d.deleteBucketRecord(bucket));
       reduceWriteResults(results, writeQuorum(this.k, this.m), `deleteBucket ${bucket}`);
+      this.usage.bucketDeleted(bucket);
     } finally {
       release();
     }
@@ -482,6 +509,28 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
    * be kept: a record naming it may survive; healing settles the key).
    */
   private async commitRecords(
+    bucket: string,
+    key: string,
+    resolved: ResolvedKey,
+    plan: RecordPlan,
+    quorum: number,
+    /** The agreed version list the commit amounts to (for usage counting); absent: unchanged. */
+    agreed?: readonly ObjectVersion[],
+  ): Promise<{ puts: DriveResult<void>[]; committed: boolean; undoFailed: boolean }> {
+    if (agreed === undefined) return this.writeRecords(bucket, key, resolved, plan, quorum);
+    this.usage.begin(bucket, key, resolved.versions);
+    let committed = false;
+    try {
+      const result = await this.writeRecords(bucket, key, resolved, plan, quorum);
+      committed = result.committed;
+      return result;
+    } finally {
+      this.usage.end(bucket, key, resolved.versions, agreed, committed);
+    }
+  }
+
+  /** commitRecords without usage counting. */
+  private async writeRecords(
     bucket: string,
     key: string,
     resolved: ResolvedKey,
@@ -652,7 +701,14 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         });
         // Step 2: the record, on every drive that holds its shard; the write is
         // committed once write quorum holds it (a read quorum then sees it).
-        const { puts, committed, undoFailed } = await this.commitRecords(bucket, key, resolved, plan, wq);
+        const { puts, committed, undoFailed } = await this.commitRecords(
+          bucket,
+          key,
+          resolved,
+          plan,
+          wq,
+          agreed,
+        );
         if (!committed) {
           if (undoFailed) shardsCommitted = false;
           reduceWriteResults(puts, wq, `${what}: commit record`);
@@ -901,7 +957,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         );
         // Records first, then data: a crash in between leaves orphan data, never a
         // record without its shards.
-        const { puts, committed } = await this.commitRecords(bucket, key, resolved, plan, wq);
+        const { puts, committed } = await this.commitRecords(bucket, key, resolved, plan, wq, agreed);
         if (!committed) reduceWriteResults(puts, wq, what);
         await this.deleteDataDirs(ErasureSet.unreferencedDirs(resolved, agreed));
         if (puts.some((p) => !p.ok)) this.healer.enqueue(bucket, key);
@@ -913,7 +969,9 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         if (resolved.versions.length === 0 && !resolved.results.some((r) => r.ok && r.value)) {
           return { isDeleteMarker: false };
         }
+        this.usage.begin(bucket, key, resolved.versions);
         const deletes = await settleAll(this.drives, (d) => d.deleteObjectRecord(bucket, key));
+        this.usage.end(bucket, key, resolved.versions, [], countOk(deletes) >= wq);
         reduceWriteResults(deletes, wq, what);
         await this.deleteDataDirs(ErasureSet.unreferencedDirs(resolved, []));
         return { isDeleteMarker: false };
@@ -929,7 +987,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
         resolved.results.map((r) => r.ok || !isOffline(r.error)),
         makeMarker,
       );
-      const { puts, committed } = await this.commitRecords(bucket, key, resolved, plan, wq);
+      const { puts, committed } = await this.commitRecords(bucket, key, resolved, plan, wq, agreed);
       if (!committed) reduceWriteResults(puts, wq, what);
       await this.deleteDataDirs(ErasureSet.unreferencedDirs(resolved, agreed));
       if (puts.some((p) => !p.ok)) this.healer.enqueue(bucket, key);
@@ -1583,7 +1641,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
       driveIndex: layout[slot] ?? 0,
     }));
     // The record references the part files where they are: no data is copied.
-    const { puts, committed } = await this.commitRecords(bucket, key, resolved, plan, wq);
+    const { puts, committed } = await this.commitRecords(bucket, key, resolved, plan, wq, agreed);
     if (!committed) reduceWriteResults(puts, wq, `completeMultipartUpload ${bucket}/${key}`);
 
     // Committed. Now: part files not chosen, the upload record, a replaced null version.
@@ -1606,11 +1664,89 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
     return countOk(infos) >= writeQuorum(this.k, this.m);
   }
 
+  // ---------------------------------------------------------------- stats
+
+  bucketUsage(): BucketUsage[] | undefined {
+    return this.usage.snapshot();
+  }
+
+  async setStatus(): Promise<SetStatus> {
+    const infos = await settleAll(this.drives, (d) => d.diskInfo());
+    return {
+      drives: infos.map((r, slot) => ({
+        endpoint: this.drives[slot]?.endpoint ?? '',
+        online: r.ok,
+        totalBytes: r.ok ? r.value.totalBytes : 0,
+        freeBytes: r.ok ? r.value.freeBytes : 0,
+        metadataBytes: r.ok ? (r.value.metadataBytes ?? 0) : 0,
+      })),
+      readQuorum: readQuorum(this.k, this.m),
+      writeQuorum: writeQuorum(this.k, this.m),
+    };
+  }
+
+  healStats(): HealStats {
+    return { queuedObjects: this.healer.pending, objectsHealed: this.objectsHealedTotal };
+  }
+
+  /**
+   * Starts the one count of every bucket's usage (storage/usage.ts) in the background:
+   * a merged scan of each bucket's records, in key order, alongside client traffic. A
+   * batch that fails (too few drives) is retried after a pause; close() stops it.
+   */
+  startUsageCount(): void {
+    if (this.usageCount) return;
+    this.usageCount = this.countUsage()
+      .catch((err: unknown) => this.logger.error({ err }, 'usage count failed'))
+      .finally(() => {
+        this.usageCount = null;
+      });
+  }
+
+  private async countUsage(): Promise<void> {
+    const started = Date.now();
+    let keys = 0;
+    let pending: string[] | null = null;
+    while (!this.closed) {
+      try {
+        if (pending === null)
+          pending = this.usage.listedBuckets((await this.listBuckets()).map((b) => b.name));
+        const bucket = pending[0];
+        if (bucket === undefined) break;
+        const cursor = this.usage.scanCursor(bucket);
+        if (cursor === null) {
+          pending.shift();
+          continue;
+        }
+        const batch = await this.scanBatch(bucket, '', cursor, false, SCAN_BATCH_MAX);
+        // Synchronously after the read (see UsageTracker.scanned).
+        this.usage.scanned(
+          bucket,
+          batch.entries.map((e) => ({ key: e.key, versions: this.tryResolve(bucket, e)?.versions ?? null })),
+          batch.bound,
+          batch.exhausted,
+        );
+        keys += batch.entries.length;
+        // Let client requests in between batches.
+        await new Promise((resolve) => setImmediate(resolve));
+      } catch (err) {
+        if (this.closed) return;
+        this.logger.warn({ err, retryMs: USAGE_COUNT_RETRY_MS }, 'usage count: batch failed; retrying');
+        await sleep(USAGE_COUNT_RETRY_MS, undefined, { signal: this.closing.signal }).catch(() => undefined);
+        // Buckets deleted meanwhile dropped out of the tracker; the list is read again.
+        pending = pending === null ? null : this.usage.pendingBuckets();
+      }
+    }
+    if (!this.closed) this.logger.info({ keys, durationMs: Date.now() - started }, 'usage count finished');
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort();
     await this.healer.close();
     await this.backgroundHeal?.catch(() => undefined);
+    await this.usageCount;
     await Promise.all(this.drives.map((d) => d.close()));
   }
 
@@ -1679,7 +1815,10 @@ export class ErasureSet implements ObjectLayer, StorageAdmin {
           report.objectsScanned++;
           try {
             const r = await this.healObject(bucket, entry.key);
-            if (r.healed) report.objectsHealed++;
+            if (r.healed) {
+              report.objectsHealed++;
+              this.objectsHealedTotal++;
+            }
             if (r.failed) report.objectsFailed++;
             report.shardsRepaired += r.shardsRepaired;
           } catch (err) {

@@ -7,18 +7,21 @@ import { ErasureSet } from './erasure-set.js';
 import { FormatError, resolveFormats } from './format.js';
 import { LocalDrive } from './local-drive.js';
 import { readQuorum } from './quorum.js';
-import type { ObjectLayer, StorageAdmin } from './types.js';
+import type { ObjectLayer, StorageAdmin, StorageStats } from './types.js';
 
 /** The only door into storage/ for other folders. */
 export type {
   BucketConfigName,
   BucketInfo,
+  BucketUsage,
   CompleteMultipartOptions,
   DeleteObjectOptions,
   DeleteObjectResult,
+  DriveStatus,
   GetObjectOptions,
   GetObjectResult,
   HealReport,
+  HealStats,
   ListMultipartUploadsOptions,
   ListMultipartUploadsResult,
   ListObjectsOptions,
@@ -34,8 +37,10 @@ export type {
   PartInfo,
   PutObjectFinal,
   PutObjectOptions,
+  SetStatus,
   StorageAdmin,
   StorageErrorCode,
+  StorageStats,
   VersioningState,
   WritePrecondition,
 } from './types.js';
@@ -57,15 +62,16 @@ export interface OpenStorageOptions {
 }
 
 /**
- * Opens the drives, checks or creates their formats, and returns the object layer and
- * the admin interface. A bad drive layout (foreign drive, drives in the wrong order,
+ * Opens the drives, checks or creates their formats, and returns the object layer, the
+ * admin interface and the stats for metrics (whose per-bucket usage count starts now,
+ * in the background). A bad drive layout (foreign drive, drives in the wrong order,
  * too few drives with the deployment's format, invalid parity) throws an Error whose
  * message is meant for a human; the caller prints it and exits. Empty drives found in
  * a slot are formatted into it and a full heal starts in the background.
  */
 export async function openStorage(
   opts: OpenStorageOptions,
-): Promise<{ objectLayer: ObjectLayer; admin: StorageAdmin }> {
+): Promise<{ objectLayer: ObjectLayer; admin: StorageAdmin; stats: StorageStats }> {
   const n = opts.drives.length;
   if (n < 1 || n > 16) throw new Error(`storage needs 1 to 16 drives, got ${n}`);
   if (new Set(opts.drives).size !== n) throw new Error('the same drive path is listed twice');
@@ -116,5 +122,6 @@ export async function openStorage(
   if (resolution.freshSlots.length > 0) {
     set.startBackgroundHeal(`fresh drives in slots ${resolution.freshSlots.map((s) => s + 1).join(', ')}`);
   }
-  return { objectLayer: set, admin: set };
+  set.startUsageCount();
+  return { objectLayer: set, admin: set, stats: set };
 }

@@ -45,6 +45,8 @@ import {
 export const SYS_DIR = '.strata.sys';
 const FORMAT_FILE = 'format.json';
 const META_DIR = 'meta';
+/** The data file LMDB keeps inside META_DIR (lmdb-js names it so). */
+const LMDB_DATA_FILE = 'data.mdb';
 const TMP_DIR = 'tmp';
 const DATA_DIR = 'data';
 const SHARD_FILE_PREFIX = 'part.';
@@ -596,7 +598,14 @@ export class LocalDrive implements Drive {
     this.live('always');
     try {
       const fs = await statfs(this.endpoint);
-      return { endpoint: this.endpoint, totalBytes: fs.blocks * fs.bsize, freeBytes: fs.bavail * fs.bsize };
+      // The LMDB data file (absent before the drive is formatted): for the metadata size metric.
+      const meta = await stat(join(this.sysDir, META_DIR, LMDB_DATA_FILE)).catch(() => null);
+      return {
+        endpoint: this.endpoint,
+        totalBytes: fs.blocks * fs.bsize,
+        freeBytes: fs.bavail * fs.bsize,
+        metadataBytes: meta?.size ?? 0,
+      };
     } catch (err) {
       throw toDriveError(err, `drive ${this.endpoint}`, 'DriveNotFound');
     }

@@ -424,3 +424,55 @@ export interface StorageAdmin {
   /** Resolves when the background heal queue is empty (tests and shutdown). */
   drainHealQueue(): Promise<void>;
 }
+
+/** One bucket's usage as counted by the storage layer (storage/usage.ts). */
+export interface BucketUsage {
+  bucket: string;
+  /** Bytes of every stored version, current and noncurrent (delete markers have none). */
+  sizeBytes: number;
+  /** Keys whose latest version is an object (not a delete marker). */
+  objects: number;
+  /** Stored versions that are not delete markers (an unversioned object is one version). */
+  versions: number;
+  deleteMarkers: number;
+}
+
+/** One drive of the set as last probed. */
+export interface DriveStatus {
+  /** The drive's path (or URL for a remote drive): a metric label, never an object key. */
+  endpoint: string;
+  /** Answered the probe (statfs) and still holds its format. */
+  online: boolean;
+  /** Capacity of the filesystem holding the drive; 0 when offline. */
+  totalBytes: number;
+  freeBytes: number;
+  /** Size of the drive's metadata store (LMDB) file; 0 when offline or unknown. */
+  metadataBytes: number;
+}
+
+export interface SetStatus {
+  drives: DriveStatus[];
+  /** Drives that must answer for a read / a write to succeed. */
+  readQuorum: number;
+  writeQuorum: number;
+}
+
+export interface HealStats {
+  /** Objects waiting in the background heal queue or being healed now. */
+  queuedObjects: number;
+  /** Objects repaired since start, by any path (read-triggered queue, full heals, admin heal). */
+  objectsHealed: number;
+}
+
+/** Counts for metrics; separate from ObjectLayer like StorageAdmin (server/ handlers never call it). */
+export interface StorageStats {
+  /**
+   * Usage per bucket, from counters kept current on every commit (no namespace walk:
+   * storage/usage.ts). Undefined until the one background count at start has finished.
+   */
+  bucketUsage(): BucketUsage[] | undefined;
+  /** Probes every drive (one statfs and stat each): I/O, so callers should cache the answer briefly. */
+  setStatus(): Promise<SetStatus>;
+  /** In-memory counters; cheap. */
+  healStats(): HealStats;
+}
