@@ -18,7 +18,7 @@ import { actualRequestCorsHeaders, preflight } from './cors.js';
 import { BUILT_OPERATIONS, dispatch } from './dispatch.js';
 import { errorResponse } from './error-response.js';
 import { checkExpectedBucketOwner } from './expected-owner.js';
-import { serveInternal } from './internal-endpoints.js';
+import { isInternalPath, type MetricsAccess, serveInternal } from './internal-endpoints.js';
 import {
   declaredBytesIn,
   pickRequestHeaders,
@@ -30,6 +30,7 @@ import { parseRequestTarget } from './request-target.js';
 import { resolveOperation, type S3Operation } from './resolve-operation.js';
 import type { S3Context, S3Response } from './s3-context.js';
 import { isS3Error, S3Error } from './s3-errors.js';
+import type { HealthState } from './telemetry/health.js';
 import type { TlsServerOptions } from './tls/certificate-store.js';
 
 export interface ServerOptions {
@@ -53,6 +54,19 @@ export interface ServerOptions {
    * block; an observer that throws is logged and the request is unaffected.
    */
   observers?: readonly RequestObserver[];
+  /**
+   * Called once a request's S3 operation is known (also 'Preflight'); the function it
+   * returns is called once when the response is over, sent or abandoned (the in-flight
+   * gauge of server/telemetry/metrics.ts). Must not throw.
+   */
+  requestStarted?: (op: S3Operation | 'Preflight') => () => void;
+  /**
+   * The server's lifecycle for the readiness endpoint: main.ts marks it serving once
+   * listening and shutting down on SIGTERM. Without it readiness follows write quorum.
+   */
+  health?: HealthState | undefined;
+  /** The Prometheus scrape endpoint (/strata/v1/metrics); without it those paths are 404. */
+  metrics?: MetricsAccess | undefined;
   /**
    * Serve HTTPS with these options (server/tls: the certificate directory's default pair
    * and its SNI lookup); without them the server speaks plain HTTP.
@@ -255,10 +269,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         note.bucket = target.bucket;
         note.key = target.key;
         note.versionId = target.query.get('versionId') ?? undefined;
-        if (
-          !target.virtualHost &&
-          (target.rawPath === '/_strata' || target.rawPath.startsWith('/_strata/'))
-        ) {
+        // Strata's endpoints (health, metrics, admin) on path-style requests only: on a
+        // virtual host /strata/... is a key in the addressed bucket.
+        if (!target.virtualHost && isInternalPath(target.rawPath)) {
           note.op = 'Internal';
           return send(
             request,
@@ -279,6 +292,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
                   { lookup: opts.credentials, region: opts.region, nowMs: nowMs() },
                 ),
               isRoot,
+              secretFor: (accessKeyId: string) => opts.credentials(accessKeyId)?.secretAccessKey,
+              health: opts.health,
+              metrics: opts.metrics,
             }),
           );
         }
@@ -287,6 +303,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
           // CORS preflight: unauthenticated, answered from the bucket's CORS rules.
           note.op = 'Preflight';
           note.bucket = target.bucket;
+          inFlight(reply, opts.requestStarted?.('Preflight'));
           const headers = request.headers;
           const answer = await preflight({ objectLayer: opts.objectLayer, ...target, headers });
           return send(request, reply, answer);
@@ -301,6 +318,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         });
         if (op === undefined) throw new S3Error('MethodNotAllowed');
         note.op = op;
+        inFlight(reply, opts.requestStarted?.(op));
         note.bucket = target.bucket;
 
         const authRequest = {
@@ -377,6 +395,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
 
   return app;
+}
+
+/** Calls `done` (from ServerOptions.requestStarted) once, when the response is over or abandoned. */
+function inFlight(reply: FastifyReply, done: (() => void) | undefined): void {
+  if (done !== undefined) reply.raw.once('close', done);
 }
 
 /** `handler`, with each call's promise in `running` until it settles. */
