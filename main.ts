@@ -3,8 +3,10 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { type Logger, pino } from 'pino';
+import { Registry } from 'prom-client';
 import {
   adminHeal,
+  adminPrometheusGenerate,
   type Command,
   defaultCredentialsWarning,
   type Env,
@@ -14,6 +16,7 @@ import {
   parseCommand,
   readVersion,
   resolveAdminHealConfig,
+  resolveAdminPrometheusConfig,
   resolveServerConfig,
   type ServerConfig,
   UsageError,
@@ -23,9 +26,11 @@ import {
   AuditLog,
   buildServer,
   CertificateStore,
+  HealthState,
   type Listeners,
   LOG_REDACT_PATHS,
   listen,
+  Metrics,
 } from './server/index.js';
 import { openStorage } from './storage/index.js';
 
@@ -67,6 +72,14 @@ export async function main(argv: readonly string[], env: Env = process.env): Pro
       } catch (err) {
         return reportError(err);
       }
+    case 'admin-prometheus-generate':
+      try {
+        const config = resolveAdminPrometheusConfig(command.flags, env);
+        process.stdout.write(await adminPrometheusGenerate(config));
+        return EXIT_OK;
+      } catch (err) {
+        return reportError(err);
+      }
   }
 }
 
@@ -96,7 +109,7 @@ async function runServer(config: ServerConfig): Promise<number> {
       throw new Error(`cannot create drive directory: ${messageOf(err)}`, { cause: err });
     }
 
-    const { objectLayer, admin } = await openStorage({
+    const { objectLayer, admin, stats } = await openStorage({
       drives: config.drives,
       parityShards: config.parityShards,
       logger,
@@ -110,9 +123,19 @@ async function runServer(config: ServerConfig): Promise<number> {
     let audit: AuditLog | undefined;
     let certificates: CertificateStore | undefined;
     let listeners: Listeners;
+    // Readiness: 503 until listening, and again from the first moment of shutdown.
+    const health = new HealthState();
     try {
       audit = await openAuditLog(config, logger);
       certificates = await openCertificates(config, logger);
+      // The one metrics registry of this server (no prom-client global).
+      const registry = new Registry();
+      const auditLog = audit;
+      const metrics = new Metrics({
+        registry,
+        storage: stats,
+        audit: auditLog === undefined ? undefined : () => auditLog.stats(),
+      });
       const app = await buildServer({
         objectLayer,
         admin,
@@ -121,7 +144,10 @@ async function runServer(config: ServerConfig): Promise<number> {
         region: config.region,
         domains: config.domains,
         logger,
-        observers: audit === undefined ? [] : [audit.observe],
+        observers: audit === undefined ? [metrics.observe] : [metrics.observe, audit.observe],
+        requestStarted: metrics.requestStarted,
+        health,
+        metrics: { metrics, authType: config.prometheusAuthType },
         https: certificates?.serverOptions(),
       });
       try {
@@ -141,6 +167,7 @@ async function runServer(config: ServerConfig): Promise<number> {
       throw err;
     }
 
+    health.serving();
     const bound = listeners.main.address;
     const endpoint = endpointUrl(bound.address, bound.port, listeners.main.protocol);
     const plain = listeners.plain?.address;
@@ -173,9 +200,9 @@ async function runServer(config: ServerConfig): Promise<number> {
       'shutting down: no new connections, in-flight requests finish, then audit and storage close',
     );
     const shutdown = async (): Promise<number> => {
-      // TODO(issue 6, health): set the health state's shutting-down flag here, first thing, so
-      // the readiness endpoint answers 503 from now on. Until then readiness fails anyway:
-      // new connections are refused and requests on open ones get 503 (return503OnClosing).
+      // First thing: readiness answers 503 from now on (on connections still open; new
+      // ones are refused, and requests on open ones get 503 once the server closes).
+      health.shuttingDown();
       const { forced } = await listeners.close(timeoutSeconds * 1000);
       if (forced) {
         logger.warn({ timeoutSeconds }, 'shutdown deadline passed: connections still open were cut');

@@ -2,9 +2,10 @@
 
 export { endpointUrl } from './address.js';
 export { adminHeal, formatHealCounts, resolveAdminHealConfig } from './admin-heal.js';
+export { adminPrometheusGenerate, resolveAdminPrometheusConfig } from './admin-prometheus.js';
 export { defaultCredentialsWarning, formatBanner } from './banner.js';
 export { expandEllipses, expandEllipsis } from './expand-ellipsis.js';
-export type { AdminHealFlags, Command, HelpTopic } from './parse-command.js';
+export type { AdminHealFlags, AdminPrometheusFlags, Command, HelpTopic } from './parse-command.js';
 export { parseCommand } from './parse-command.js';
 export type { Env, LogLevel, ServerConfig, ServerFlags } from './server-config.js';
 export { resolveServerConfig } from './server-config.js';

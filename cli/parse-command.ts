@@ -10,12 +10,19 @@ export interface AdminHealFlags {
   bucket?: string | undefined;
 }
 
+/** `strata admin prometheus generate` flags as parsed, before defaults. */
+export interface AdminPrometheusFlags {
+  endpoint?: string | undefined;
+  job?: string | undefined;
+}
+
 /** One invocation of the `strata` command. */
 export type Command =
   | { kind: 'help'; topic: HelpTopic }
   | { kind: 'version' }
   | { kind: 'server'; flags: ServerFlags }
-  | { kind: 'admin-heal'; flags: AdminHealFlags };
+  | { kind: 'admin-heal'; flags: AdminHealFlags }
+  | { kind: 'admin-prometheus-generate'; flags: AdminPrometheusFlags };
 
 /**
  * Turns `process.argv.slice(2)` into a Command. Pure: no environment, no I/O.
@@ -109,9 +116,42 @@ function parseAdmin(args: string[]): Command {
         flags: { endpoint: values.endpoint, bucket: values.bucket },
       };
     }
+    case 'prometheus':
+      return parseAdminPrometheus(rest);
     default:
       throw new UsageError(`unknown admin command "${sub}": run "strata admin --help" for usage`);
   }
+}
+
+function parseAdminPrometheus(args: string[]): Command {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
+    return { kind: 'help', topic: 'admin' };
+  }
+  if (sub !== 'generate') {
+    throw new UsageError(`unknown command "strata admin prometheus ${sub}": did you mean "generate"?`);
+  }
+  const { values, positionals } = withUsageErrors('admin', () =>
+    parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        endpoint: { type: 'string' },
+        job: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }),
+  );
+  if (values.help === true) {
+    return { kind: 'help', topic: 'admin' };
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument "${positionals[0]}" for "strata admin prometheus generate" (use --endpoint URL)`,
+    );
+  }
+  return { kind: 'admin-prometheus-generate', flags: { endpoint: values.endpoint, job: values.job } };
 }
 
 function withUsageErrors<T>(helpTopic: HelpTopic, parse: () => T): T {

@@ -41,6 +41,7 @@ describe('resolveServerConfig', () => {
       certsDir: undefined,
       httpAddress: undefined,
       shutdownTimeoutSeconds: 30,
+      prometheusAuthType: 'jwt',
     });
   });
 
@@ -327,6 +328,19 @@ describe('resolveAuditConfig (STRATA_AUDIT_*)', () => {
   it('never echoes a URL (it may carry credentials) in an error', () => {
     expect(() => resolveAuditConfig({ STRATA_AUDIT_WEBHOOK_URL: 'ftp://user:hunter2@x' }, drives)).toThrow(
       /^((?!hunter2).)*$/,
+    );
+  });
+});
+
+describe('metrics (STRATA_PROMETHEUS_AUTH_TYPE)', () => {
+  it('defaults to jwt, accepts jwt and public in any case, refuses anything else', () => {
+    expect(config({}).prometheusAuthType).toBe('jwt');
+    expect(config({}, { ...STRONG, STRATA_PROMETHEUS_AUTH_TYPE: 'public' }).prometheusAuthType).toBe(
+      'public',
+    );
+    expect(config({}, { ...STRONG, STRATA_PROMETHEUS_AUTH_TYPE: 'JWT' }).prometheusAuthType).toBe('jwt');
+    expect(() => config({}, { ...STRONG, STRATA_PROMETHEUS_AUTH_TYPE: 'none' })).toThrow(
+      'STRATA_PROMETHEUS_AUTH_TYPE "none" must be jwt or public',
     );
   });
 });

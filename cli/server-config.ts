@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import type { PrometheusAuthType } from '../server/index.js';
 import { type ListenAddress, parseAddress } from './address.js';
 import { expandEllipses } from './expand-ellipsis.js';
 import { UsageError } from './usage-error.js';
@@ -16,6 +17,9 @@ export const DEFAULT_AUDIT_BATCH_INTERVAL_MS = 1000;
 export const DEFAULT_AUDIT_QUEUE_MAX_BYTES = 1024 * 1024 * 1024;
 /** The HTTP targets' queues live here inside the first drive unless STRATA_AUDIT_QUEUE_DIR says otherwise. */
 export const DEFAULT_AUDIT_QUEUE_SUBDIR = '.strata-audit';
+/** STRATA_PROMETHEUS_AUTH_TYPE: the scrape endpoint needs a bearer token (`strata admin prometheus generate`). */
+export const DEFAULT_PROMETHEUS_AUTH_TYPE: PrometheusAuthType = 'jwt';
+const PROMETHEUS_AUTH_TYPES: readonly PrometheusAuthType[] = ['jwt', 'public'];
 /** How long a SIGTERM waits for in-flight requests before cutting them. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 30;
 const MAX_SHUTDOWN_TIMEOUT_SECONDS = 24 * 60 * 60;
@@ -69,6 +73,11 @@ export interface ServerConfig {
   httpAddress: ListenAddress | undefined;
   /** STRATA_SHUTDOWN_TIMEOUT_SECONDS: in-flight requests get this long after SIGTERM. */
   shutdownTimeoutSeconds: number;
+  /**
+   * STRATA_PROMETHEUS_AUTH_TYPE: `jwt` (default), the metrics endpoint needs a bearer token
+   * signed with the root credentials; `public`, anyone who reaches the port may scrape.
+   */
+  prometheusAuthType: PrometheusAuthType;
 }
 
 /**
@@ -147,6 +156,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.
     0,
     MAX_SHUTDOWN_TIMEOUT_SECONDS,
   );
+  const prometheusAuthType = resolvePrometheusAuthType(env);
 
   return {
     address,
@@ -163,7 +173,20 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.
     certsDir,
     httpAddress,
     shutdownTimeoutSeconds,
+    prometheusAuthType,
   };
+}
+
+function resolvePrometheusAuthType(env: Env): PrometheusAuthType {
+  const value = nonEmpty(env.STRATA_PROMETHEUS_AUTH_TYPE);
+  if (value === undefined) return DEFAULT_PROMETHEUS_AUTH_TYPE;
+  const type = PROMETHEUS_AUTH_TYPES.find((t) => t === value.toLowerCase());
+  if (type === undefined) {
+    throw new UsageError(
+      `STRATA_PROMETHEUS_AUTH_TYPE "${value}" must be ${PROMETHEUS_AUTH_TYPES.join(' or ')}`,
+    );
+  }
+  return type;
 }
 
 /** STRATA_AUDIT_* variables, validated; `drives` (absolute) places the default queue directory. */

@@ -28,16 +28,26 @@ Environment only:
   STRATA_HTTP_ADDRESS   also serve plain HTTP on this HOST:PORT (e.g. next to HTTPS)
   STRATA_SHUTDOWN_TIMEOUT_SECONDS  on SIGTERM, seconds in-flight requests get to
                         finish before they are cut (default 30)
+  STRATA_PROMETHEUS_AUTH_TYPE  jwt (default): /strata/v1/metrics needs a bearer token
+                        from "strata admin prometheus generate"; public: no token
 `;
 
 const ADMIN = `Usage: strata admin heal [--endpoint URL] [--bucket BUCKET]
+       strata admin prometheus generate [--endpoint URL] [--job NAME]
 
-Asks a running server to heal every object (or one bucket's) and prints the
-counts. The request is signed with the root credentials.
+heal: asks a running server to heal every object (or one bucket's) and prints
+the counts. The request is signed with the root credentials.
+
+prometheus generate: prints a Prometheus scrape config for the server's metrics
+(/strata/v1/metrics) with a bearer token: a JWT signed with the root
+credentials, valid for 100 years or until the root password changes. Made
+locally; the server need not run. Not needed when the server runs with
+STRATA_PROMETHEUS_AUTH_TYPE=public.
 
 Options:
-  --endpoint URL   server to call     STRATA_ENDPOINT (default http://127.0.0.1:<port of STRATA_ADDRESS, 9000>)
+  --endpoint URL   the server         STRATA_ENDPOINT (default http://127.0.0.1:<port of STRATA_ADDRESS, 9000>)
   --bucket BUCKET  heal only this bucket
+  --job NAME       Prometheus job name (default strata)
 
 Environment: STRATA_ROOT_USER, STRATA_ROOT_PASSWORD, STRATA_REGION (as for strata server).
 `;
@@ -49,6 +59,8 @@ Strata is an S3-compatible object store over erasure-coded drives.
 Commands:
   server DRIVE...   start the S3 server             (strata server --help)
   admin heal        heal objects on a running server (strata admin --help)
+  admin prometheus generate
+                    print a Prometheus scrape config with a bearer token
 
 Options:
   -h, --help        show this help

@@ -239,6 +239,9 @@ describe('Metrics', () => {
     const text = (await metrics.scrape()).body;
     expect(text).toMatch(/^strata_process_cpu_user_seconds_total /m);
     expect(text).toMatch(/^strata_nodejs_heap_size_used_bytes /m);
+    // Gauges prom-client names *_total are dropped (promtool: only counters end in _total).
+    expect(text).not.toContain('strata_nodejs_active_handles_total');
+    expect(text).toMatch(/^strata_nodejs_active_handles\{/m);
     for (const line of text.split('\n')) {
       if (line === '' || line.startsWith('#')) continue;
       expect(line).toMatch(/^strata_/);

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, type Registry } from 'prom-client';
-import type { SetStatus, StorageStats } from '../../storage/index.js';
+import type { BucketUsage, DriveStatus, SetStatus, StorageStats } from '../../storage/index.js';
 import type { RequestObserver, RequestRecord } from '../request-record.js';
 import type { AuditTargetStats } from './audit/index.js';
 
@@ -27,6 +27,13 @@ export const REQUEST_SECONDS_BUCKETS = [
 
 /** Drive probes are reused this long between scrapes. */
 export const DEFAULT_PROBE_CACHE_MS = 2000;
+
+/** prom-client default metrics dropped (see the constructor). */
+const NON_COUNTER_TOTALS = [
+  'strata_nodejs_active_handles_total',
+  'strata_nodejs_active_requests_total',
+  'strata_nodejs_active_resources_total',
+] as const;
 
 /** The api label of requests that did not resolve to an S3 operation. */
 export const UNKNOWN_API = 'Unknown';
@@ -133,7 +140,12 @@ export class Metrics {
 
     if (opts.storage !== undefined) this.registerStorage(opts.storage, registers);
     if (opts.audit !== undefined) this.registerAudit(opts.audit, registers);
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: opts.registry, prefix: 'strata_' });
+    if (opts.processMetrics !== false) {
+      collectDefaultMetrics({ register: opts.registry, prefix: 'strata_' });
+      // Gauges named *_total, which Prometheus reserves for counters (promtool refuses
+      // them); the same numbers remain by type in strata_nodejs_active_{handles,requests,resources}.
+      for (const name of NON_COUNTER_TOTALS) opts.registry.removeSingleMetric(name);
+    }
   }
 
   /** The registry in Prometheus text format. */
@@ -169,51 +181,65 @@ export class Metrics {
   }
 
   private registerStorage(storage: StorageStats, registers: Registry[]): void {
-    const drives = async () => (await this.setStatus(storage)).drives;
-    gauge(registers, 'strata_drives_total', 'Drives in the erasure set.', [], async (g) => {
-      g.set((await drives()).length);
-    });
-    gauge(registers, 'strata_drives_online', 'Drives that answered the last probe.', [], async (g) => {
-      g.set((await drives()).filter((d) => d.online).length);
-    });
-    gauge(registers, 'strata_drives_offline', 'Drives that did not answer the last probe.', [], async (g) => {
-      g.set((await drives()).filter((d) => !d.online).length);
-    });
-    const perDrive = (name: string, help: string, value: (d: SetStatus['drives'][number]) => number) =>
-      gauge(registers, name, help, ['drive'], async (g) => {
-        g.reset();
-        for (const d of await drives()) g.set({ drive: d.endpoint }, value(d));
-      });
-    perDrive('strata_drive_online', '1 when the drive answered the last probe, else 0.', (d) =>
-      d.online ? 1 : 0,
+    const status = () => this.setStatus(storage);
+    const one = (value: number): Rows<never> => [[{}, value]];
+    const perDrive = (value: (d: DriveStatus) => number) => async (): Promise<Rows<'drive'>> =>
+      (await status()).drives.map((d) => [{ drive: d.endpoint }, value(d)]);
+    const onlineCount = (s: SetStatus) => s.drives.filter((d) => d.online).length;
+
+    // A counter by type: the set's size is fixed while the process runs (a counter that never
+    // moves is a valid counter), and Prometheus reserves the _total suffix for counters
+    // (promtool check metrics refuses a gauge named so).
+    counter(
+      registers,
+      'strata_drives_total',
+      'Drives in the erasure set (fixed while the process runs).',
+      [],
+      async () => one((await status()).drives.length),
     );
-    perDrive(
+    gauge(registers, 'strata_drives_online', 'Drives that answered the last probe.', [], async () =>
+      one(onlineCount(await status())),
+    );
+    gauge(registers, 'strata_drives_offline', 'Drives that did not answer the last probe.', [], async () => {
+      const s = await status();
+      return one(s.drives.length - onlineCount(s));
+    });
+    gauge(
+      registers,
+      'strata_drive_online',
+      '1 when the drive answered the last probe, else 0.',
+      ['drive'],
+      perDrive((d) => (d.online ? 1 : 0)),
+    );
+    gauge(
+      registers,
       'strata_drive_total_bytes',
       'Size of the filesystem holding the drive (0 when offline).',
-      (d) => d.totalBytes,
+      ['drive'],
+      perDrive((d) => d.totalBytes),
     );
-    perDrive(
+    gauge(
+      registers,
       'strata_drive_free_bytes',
       'Bytes available to Strata on the filesystem holding the drive (0 when offline).',
-      (d) => d.freeBytes,
+      ['drive'],
+      perDrive((d) => d.freeBytes),
     );
-    perDrive(
+    gauge(
+      registers,
       'strata_lmdb_size_bytes',
       "Size of the drive's metadata store (LMDB data file; 0 when offline).",
-      (d) => d.metadataBytes,
+      ['drive'],
+      perDrive((d) => d.metadataBytes),
     );
-    const online = async () => {
-      const status = await this.setStatus(storage);
-      return { n: status.drives.filter((d) => d.online).length, status };
-    };
     gauge(
       registers,
       'strata_erasure_set_read_quorum_ok',
       '1 when enough drives answer for reads.',
       [],
-      async (g) => {
-        const { n, status } = await online();
-        g.set(n >= status.readQuorum ? 1 : 0);
+      async () => {
+        const s = await status();
+        return one(onlineCount(s) >= s.readQuorum ? 1 : 0);
       },
     );
     gauge(
@@ -221,46 +247,40 @@ export class Metrics {
       'strata_erasure_set_write_quorum_ok',
       '1 when enough drives answer for writes.',
       [],
-      async (g) => {
-        const { n, status } = await online();
-        g.set(n >= status.writeQuorum ? 1 : 0);
+      async () => {
+        const s = await status();
+        return one(onlineCount(s) >= s.writeQuorum ? 1 : 0);
       },
     );
-    gauge(registers, 'strata_erasure_set_read_quorum_drives', 'Drives a read needs.', [], async (g) => {
-      g.set((await this.setStatus(storage)).readQuorum);
-    });
-    gauge(registers, 'strata_erasure_set_write_quorum_drives', 'Drives a write needs.', [], async (g) => {
-      g.set((await this.setStatus(storage)).writeQuorum);
-    });
+    gauge(registers, 'strata_erasure_set_read_quorum_drives', 'Drives a read needs.', [], async () =>
+      one((await status()).readQuorum),
+    );
+    gauge(registers, 'strata_erasure_set_write_quorum_drives', 'Drives a write needs.', [], async () =>
+      one((await status()).writeQuorum),
+    );
 
     gauge(
       registers,
       'strata_heal_queue_length',
       'Objects waiting in the heal queue or being healed.',
       [],
-      (g) => {
-        g.set(storage.healStats().queuedObjects);
-      },
+      () => one(storage.healStats().queuedObjects),
     );
-    counter(registers, 'strata_heal_objects_healed_total', 'Objects repaired since start.', [], (c) => {
-      c.inc(storage.healStats().objectsHealed);
-    });
+    counter(registers, 'strata_heal_objects_healed_total', 'Objects repaired since start.', [], () =>
+      one(storage.healStats().objectsHealed),
+    );
 
-    const usageComplete = () => storage.bucketUsage() !== undefined;
     gauge(
       registers,
       'strata_bucket_usage_complete',
       '1 once the start-up usage count has finished; the strata_bucket_* series appear then.',
       [],
-      (g) => {
-        g.set(usageComplete() ? 1 : 0);
-      },
+      () => one(storage.bucketUsage() === undefined ? 0 : 1),
     );
-    const perBucket = (name: string, help: string, value: (u: BucketUsageRow) => number) =>
-      gauge(registers, name, help, ['bucket'], (g) => {
-        g.reset();
-        for (const u of storage.bucketUsage() ?? []) g.set({ bucket: u.bucket }, value(u));
-      });
+    const perBucket = (name: string, help: string, value: (u: BucketUsage) => number) =>
+      gauge(registers, name, help, ['bucket'], () =>
+        (storage.bucketUsage() ?? []).map((u): Row<'bucket'> => [{ bucket: u.bucket }, value(u)]),
+      );
     perBucket(
       'strata_bucket_usage_bytes',
       'Bytes stored in the bucket: every version, current and noncurrent.',
@@ -280,103 +300,104 @@ export class Metrics {
   }
 
   private registerAudit(stats: () => readonly AuditTargetStats[], registers: Registry[]): void {
-    const perTarget = (
-      kind: 'gauge' | 'counter',
-      name: string,
-      help: string,
-      value: (s: AuditTargetStats) => number,
-    ) => {
-      const collect = (m: Gauge<'target'> | Counter<'target'>) => {
-        m.reset();
-        for (const s of stats()) {
-          if (m instanceof Gauge) m.set({ target: s.target }, value(s));
-          else m.inc({ target: s.target }, value(s));
-        }
-      };
-      if (kind === 'gauge') gauge(registers, name, help, ['target'], collect);
-      else counter(registers, name, help, ['target'], collect);
-    };
-    perTarget(
-      'gauge',
+    const perTarget = (value: (s: AuditTargetStats) => number) => (): Rows<'target'> =>
+      stats().map((s) => [{ target: s.target }, value(s)]);
+    gauge(
+      registers,
       'strata_audit_queued_entries',
       'Audit entries not yet delivered, by target.',
-      (s) => s.queuedRecords,
+      ['target'],
+      perTarget((s) => s.queuedRecords),
     );
-    perTarget(
-      'gauge',
+    gauge(
+      registers,
       'strata_audit_queued_bytes',
       'Size of the audit entries not yet delivered, by target.',
-      (s) => s.queuedBytes,
+      ['target'],
+      perTarget((s) => s.queuedBytes),
     );
-    perTarget(
-      'counter',
+    counter(
+      registers,
       'strata_audit_delivered_total',
       'Audit entries delivered, by target.',
-      (s) => s.delivered,
+      ['target'],
+      perTarget((s) => s.delivered),
     );
-    perTarget(
-      'counter',
+    counter(
+      registers,
       'strata_audit_failed_attempts_total',
       'Failed audit deliveries or writes (each is retried), by target.',
-      (s) => s.failedAttempts,
+      ['target'],
+      perTarget((s) => s.failedAttempts),
     );
-    perTarget(
-      'counter',
+    counter(
+      registers,
       'strata_audit_dropped_total',
       'Audit entries dropped (queue full or lost to a disk error), by target.',
-      (s) => s.dropped,
+      ['target'],
+      perTarget((s) => s.dropped),
     );
-    perTarget(
-      'counter',
+    counter(
+      registers,
       'strata_audit_rejected_total',
       'Audit entries a target refused for good, by target.',
-      (s) => s.rejected,
+      ['target'],
+      perTarget((s) => s.rejected),
     );
   }
 }
-
-type BucketUsageRow = NonNullable<ReturnType<StorageStats['bucketUsage']>>[number];
 
 /** '2xx', '3xx', '4xx' or '5xx' (anything else, e.g. a response never sent, by its first digit). */
 export function statusClass(status: number): string {
   return `${Math.floor(status / 100)}xx`;
 }
 
-/** A gauge whose value is set when scraped. */
+/** One labelled value of a metric read when scraped. */
+type Row<L extends string> = [Partial<Record<L, string>>, number];
+type Rows<L extends string> = Row<L>[];
+
+/**
+ * A gauge whose values are read when scraped. `read` runs first; the old series are then
+ * replaced in one synchronous step (series that are gone, e.g. a deleted bucket, vanish),
+ * so concurrent scrapes never see a half-filled gauge.
+ */
 function gauge<L extends string>(
   registers: Registry[],
   name: string,
   help: string,
   labelNames: L[],
-  collect: (g: Gauge<L>) => void | Promise<void>,
+  read: () => Rows<L> | Promise<Rows<L>>,
 ): Gauge<L> {
   return new Gauge<L>({
     name,
     help,
     labelNames,
     registers,
-    collect() {
-      return collect(this);
+    async collect() {
+      const rows = await read();
+      this.reset();
+      for (const [labels, value] of rows) this.set(labels, value);
     },
   });
 }
 
-/** A counter read from a running total when scraped (reset, then set to the total). */
+/** A counter set from running totals kept elsewhere when scraped (same replacement as gauge()). */
 function counter<L extends string>(
   registers: Registry[],
   name: string,
   help: string,
   labelNames: L[],
-  collect: (c: Counter<L>) => void,
+  read: () => Rows<L> | Promise<Rows<L>>,
 ): Counter<L> {
   return new Counter<L>({
     name,
     help,
     labelNames,
     registers,
-    collect() {
+    async collect() {
+      const rows = await read();
       this.reset();
-      collect(this);
+      for (const [labels, value] of rows) this.inc(labels, value);
     },
   });
 }
