@@ -69,4 +69,30 @@ describe('BufferPool', () => {
     expect(pool.inUseBytes).toBe(0);
     expect(pool.waitingCount).toBe(0);
   });
+
+  it('tryAcquire never waits: null while the budget is exhausted or others wait', async () => {
+    const pool = new BufferPool({ budgetBytes: 1000 });
+    const a = pool.tryAcquire(600);
+    expect(a?.byteLength).toBe(600);
+    expect(pool.tryAcquire(600)).toBeNull();
+    const waiting = pool.acquire(500);
+    expect(pool.tryAcquire(100)).toBeNull();
+    pool.release(a as Buffer);
+    pool.release(await waiting);
+    expect(() => pool.tryAcquire(0)).toThrow(RangeError);
+  });
+
+  it('forget drops a buffer from the budget without reusing it', async () => {
+    const pool = new BufferPool({ budgetBytes: 1000 });
+    const a = await pool.acquire(800);
+    const next = pool.acquire(800);
+    pool.forget(a);
+    const b = await next;
+    expect(b).not.toBe(a);
+    expect(pool.inUseBytes).toBe(800);
+    expect(pool.cachedBytes).toBe(0);
+    expect(() => pool.release(a)).toThrow();
+    expect(() => pool.forget(a)).toThrow();
+    pool.release(b);
+  });
 });

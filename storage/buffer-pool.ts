@@ -67,6 +67,32 @@ export class BufferPool {
   }
 
   /**
+   * A buffer of exactly `size` bytes right now, or null when the budget does not allow it
+   * (or others are already waiting): for callers that have a fallback and must never wait,
+   * such as reads whose buffers are only given back when a consumer has flushed them.
+   * Throws RangeError for a size that is not a positive integer.
+   */
+  tryAcquire(size: number): Buffer | null {
+    if (!Number.isInteger(size) || size <= 0) {
+      throw new RangeError(`buffer size must be a positive integer, got ${size}`);
+    }
+    if (size > this.budgetBytes || this.waiters.length > 0) return null;
+    return this.tryTake(size);
+  }
+
+  /**
+   * Gives up a buffer obtained from acquire() without returning it for reuse: it leaves the
+   * budget and becomes ordinary garbage. For a buffer that someone else may still read
+   * (a stream consumer that went away mid-write). Throws like release() for a foreign buffer.
+   */
+  forget(buf: Buffer): void {
+    if (!this.outstanding.has(buf)) throw new Error('BufferPool.forget: buffer not acquired from this pool');
+    this.outstanding.delete(buf);
+    this.inUse -= buf.byteLength;
+    this.serveWaiters();
+  }
+
+  /**
    * Returns a buffer obtained from acquire(); the caller must not touch it afterwards.
    * Throws if the buffer is not currently handed out by this pool (double release).
    */

@@ -151,6 +151,14 @@ export function driveContractSuite(
         expect(Buffer.from(await handle.read(off, len)).equals(bytes.subarray(off, off + len))).toBe(true);
       }
       await expect(handle.read(bytes.length - 1, 2)).rejects.toSatisfy((e) => isDriveError(e, 'FileCorrupt'));
+      if (handle.readInto) {
+        const target = Buffer.alloc((1 << 20) + 9);
+        await handle.readInto(12345, target);
+        expect(target.equals(bytes.subarray(12345, 12345 + target.length))).toBe(true);
+        await expect(handle.readInto(bytes.length - 1, Buffer.alloc(2))).rejects.toSatisfy((e) =>
+          isDriveError(e, 'FileCorrupt'),
+        );
+      }
       // An open handle keeps reading after the data dir is deleted.
       await drive.deleteDataDir(dataDir);
       await drive.deleteDataDir(dataDir);

@@ -99,6 +99,11 @@ export interface ShardHandle extends ShardReader {
    * when the file is shorter (truncated), DriveError('DriveFaulty') on I/O errors.
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads exactly `target.byteLength` bytes at `offset` into `target`, straight from the
+   * file (no read-ahead); rejects like `read`. Optional (wrappers may omit it).
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
   /** Releases the handle. Idempotent; never rejects. */
   close(): Promise<void>;
 }

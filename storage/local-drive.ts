@@ -680,6 +680,28 @@ class LocalShardHandle implements ShardHandle {
     return buf.subarray(0, length);
   }
 
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    if (this.closed) throw new DriveError('DriveClosed', `${this.what}: handle closed`);
+    const length = target.byteLength;
+    if (offset + length > this.sizeBytes) {
+      throw new DriveError(
+        'FileCorrupt',
+        `${this.what}: read past end (${offset + length} > ${this.sizeBytes})`,
+      );
+    }
+    let done = 0;
+    try {
+      while (done < length) {
+        const { bytesRead } = await this.fh.read(target, done, length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+    } catch (err) {
+      throw toDriveError(err, this.what, 'FileNotFound');
+    }
+    if (done < length) throw new DriveError('FileCorrupt', `${this.what}: file shorter than expected`);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

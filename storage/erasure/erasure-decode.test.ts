@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { BufferPool } from '../buffer-pool.js';
 import { isStorageError } from '../types.js';
@@ -439,5 +440,159 @@ describe('healShards', () => {
       pool: newPool(),
     });
     expect(w.bytes().byteLength).toBe(0);
+  });
+});
+
+/** A reader with readInto, as LocalDrive's shard handles have. */
+class IntoReader implements ShardReader {
+  intoReads = 0;
+  constructor(
+    private readonly data: Uint8Array,
+    private readonly corruptAt = -1,
+  ) {}
+  read(offset: number, length: number): Promise<Uint8Array> {
+    const out = this.data.slice(offset, offset + length);
+    if (out.byteLength !== length) return Promise.reject(new RangeError('short'));
+    return Promise.resolve(out);
+  }
+  async readInto(offset: number, target: Uint8Array): Promise<void> {
+    this.intoReads++;
+    await new Promise((r) => setImmediate(r));
+    if (offset + target.byteLength > this.data.byteLength) throw new RangeError('short');
+    target.set(this.data.subarray(offset, offset + target.byteLength));
+    if (this.corruptAt >= offset && this.corruptAt < offset + target.byteLength) {
+      target[this.corruptAt - offset] = (target[this.corruptAt - offset] ?? 0) ^ 0xff;
+    }
+  }
+}
+
+/**
+ * A destination that holds on to each chunk for a while before it counts as written (like a
+ * socket with a full send buffer) and checks, when it lets go, that the bytes did not change.
+ */
+class SlowSink extends Writable {
+  readonly parts: Buffer[] = [];
+  changed = 0;
+  constructor() {
+    super({ highWaterMark: 64 * 1024 });
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null) => void): void {
+    const copy = Buffer.from(chunk);
+    setTimeout(() => {
+      if (!copy.equals(chunk)) this.changed++;
+      this.parts.push(copy);
+      done();
+    }, 2);
+  }
+}
+
+describe('decodeObject into recycled read buffers', () => {
+  it('piped into a destination, reuses pooled buffers only after the bytes were flushed', async () => {
+    const size = 9 * B + 12345;
+    const data = pattern(size, 99);
+    const shards = await encodeToShards(data, 2, 2);
+    const pool = newPool();
+    const readers = shards.map((s) => new IntoReader(s));
+    const sink = new SlowSink();
+    await pipeline(
+      decodeObject({
+        codec: new RonomonCodec(2, 2),
+        readers,
+        objectSizeBytes: size,
+        offset: 0,
+        length: size,
+        onFault: () => undefined,
+        pool,
+      }),
+      sink,
+    );
+    expect(sink.changed).toBe(0);
+    expect(Buffer.concat(sink.parts).equals(data)).toBe(true);
+    expect(readers[2]?.intoReads).toBe(0);
+    expect(pool.inUseBytes).toBe(0);
+    // 10 blocks were read through no more than a few pooled buffers.
+    expect(pool.cachedBytes).toBeGreaterThan(0);
+    expect(pool.cachedBytes).toBeLessThanOrEqual(4 * (B + 16));
+  });
+
+  it('reconstructs a corrupt data shard read into a pooled buffer, for ranges too', async () => {
+    const size = 4 * B + 777;
+    const data = pattern(size, 5);
+    const shards = await encodeToShards(data, 2, 2);
+    const pool = newPool();
+    for (const [offset, length] of [
+      [0, size],
+      [B - 10, 2 * B],
+      [3 * B + 5, 700],
+    ] as const) {
+      const f = faultLog();
+      const sink = new SlowSink();
+      await pipeline(
+        decodeObject({
+          codec: new RonomonCodec(2, 2),
+          readers: shards.map((s, i) => new IntoReader(s, i === 0 ? shardBlockOffset(1, 2) + 100 : -1)),
+          objectSizeBytes: size,
+          offset,
+          length,
+          onFault: f.onFault,
+          pool,
+        }),
+        sink,
+      );
+      expect(Buffer.concat(sink.parts).equals(data.subarray(offset, offset + length))).toBe(true);
+      expect(sink.changed).toBe(0);
+    }
+    expect(pool.inUseBytes).toBe(0);
+  });
+
+  it('hands fresh buffers to a consumer it cannot follow (async iteration) and keeps none', async () => {
+    const size = 3 * B;
+    const data = pattern(size, 3);
+    const shards = await encodeToShards(data, 2, 2);
+    const pool = newPool();
+    const stream = decodeObject({
+      codec: new RonomonCodec(2, 2),
+      readers: shards.map((s) => new IntoReader(s)),
+      objectSizeBytes: size,
+      offset: 0,
+      length: size,
+      onFault: () => undefined,
+      pool,
+    });
+    const held: Buffer[] = [];
+    for await (const chunk of stream) held.push(chunk as Buffer);
+    expect(Buffer.concat(held).equals(data)).toBe(true);
+    expect(pool.inUseBytes + pool.cachedBytes).toBe(0);
+  });
+
+  it('returns or forgets every pooled buffer when the destination fails mid-way', async () => {
+    const size = 8 * B;
+    const shards = await encodeToShards(pattern(size, 4), 2, 2);
+    const pool = newPool();
+    let writes = 0;
+    const failing = new Writable({
+      write(_chunk, _enc, done) {
+        writes++;
+        if (writes === 5) done(new Error('client went away'));
+        else setTimeout(done, 1);
+      },
+    });
+    await expect(
+      pipeline(
+        decodeObject({
+          codec: new RonomonCodec(2, 2),
+          readers: shards.map((s) => new IntoReader(s)),
+          objectSizeBytes: size,
+          offset: 0,
+          length: size,
+          onFault: () => undefined,
+          pool,
+        }),
+        failing,
+      ),
+    ).rejects.toThrow('client went away');
+    // Let the prefetched read settle.
+    for (let i = 0; i < 20 && pool.inUseBytes > 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(pool.inUseBytes).toBe(0);
   });
 });

@@ -1,9 +1,10 @@
-import { Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 import type { BufferPool } from '../buffer-pool.js';
 import { StorageError } from '../types.js';
 import { BITROT_HASH_SIZE_BYTES, bitrotHash, bitrotVerify } from './bitrot.js';
 import { writeShardBlock } from './erasure-encode.js';
 import {
+  BLOCK_SIZE_BYTES,
   blockCount,
   blockLengthAt,
   blockRangeFor,
@@ -75,13 +76,19 @@ async function readShardBlock(
   index: number,
   streamOffset: number,
   shardSize: number,
+  target: Uint8Array | undefined,
 ): Promise<Uint8Array | null> {
   const reader = shards.readers[index];
   if (reader === null || reader === undefined) return null;
   const wanted = BITROT_HASH_SIZE_BYTES + shardSize;
   let bytes: Uint8Array;
   try {
-    bytes = await reader.read(streamOffset, wanted);
+    if (target !== undefined && reader.readInto !== undefined) {
+      bytes = target.subarray(0, wanted);
+      await reader.readInto(streamOffset, bytes);
+    } else {
+      bytes = await reader.read(streamOffset, wanted);
+    }
   } catch {
     shards.fault(index, 'missing');
     return null;
@@ -104,7 +111,8 @@ async function readShardBlock(
  * parallel rounds, until `got` holds `need` verified shards: healthy ones first (data before
  * parity), then shards that failed on earlier blocks. Throws InsufficientReadQuorum when
  * every shard has been tried for this block. Returns true when every index in `first` was
- * read good.
+ * read good. `targets[i]`, when given, is where shard i's `[hash][shard]` is read (readers
+ * with readInto); other shards get memory from their reader.
  */
 async function gatherShards(
   shards: ShardSet,
@@ -115,11 +123,12 @@ async function gatherShards(
   streamOffset: number,
   shardSize: number,
   blockIndex: number,
+  targets?: readonly (Uint8Array | undefined)[],
 ): Promise<boolean> {
   const tried = new Array<boolean>(got.length).fill(false);
   const readInto = async (i: number): Promise<void> => {
     tried[i] = true;
-    got[i] = await readShardBlock(shards, i, streamOffset, shardSize);
+    got[i] = await readShardBlock(shards, i, streamOffset, shardSize, targets?.[i]);
   };
   await Promise.all(first.filter((i) => shards.healthy[i]).map(readInto));
   const allFirst = first.every((i) => got[i] !== null);
@@ -150,9 +159,19 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 /**
+ * Size of the buffer one block's data shards are read into (see readBlockRange): k regions
+ * of `[hash][shard]` for a full block.
+ */
+export function blockReadBufferBytes(k: number): number {
+  return k * (BITROT_HASH_SIZE_BYTES + shardSizeFor(BLOCK_SIZE_BYTES, k));
+}
+
+/**
  * Reads the plaintext bytes [start, end) of one block: verified data shards as zero-copy
  * views when they are all good, otherwise reconstructs the missing ones from any k good
- * shards in a pooled stripe and copies out only the wanted bytes.
+ * shards in a pooled stripe and copies out only the wanted bytes. With `into` (at least
+ * blockReadBufferBytes(k) bytes), data shard i is read into region i of it, so the returned
+ * chunks may be views of `into`: it must stay untouched until they are consumed.
  */
 async function readBlockRange(
   codec: ErasureCodec,
@@ -162,6 +181,7 @@ async function readBlockRange(
   offset: number,
   length: number,
   blockIndex: number,
+  into: Buffer | null,
 ): Promise<Buffer[]> {
   const k = codec.dataShards;
   const total = k + codec.parityShards;
@@ -170,7 +190,13 @@ async function readBlockRange(
   const needed: number[] = [];
   for (let i = slice.firstShard; i <= slice.lastShard; i++) needed.push(i);
   const got: (Uint8Array | null)[] = new Array<Uint8Array | null>(total).fill(null);
-  const direct = await gatherShards(shards, got, needed, true, k, slice.streamOffset, s, blockIndex);
+  let targets: (Uint8Array | undefined)[] | undefined;
+  if (into !== null) {
+    const region = BITROT_HASH_SIZE_BYTES + shardSizeFor(BLOCK_SIZE_BYTES, k);
+    targets = [];
+    for (let i = 0; i < k; i++) targets.push(into.subarray(i * region, (i + 1) * region));
+  }
+  const direct = await gatherShards(shards, got, needed, true, k, slice.streamOffset, s, blockIndex, targets);
 
   const stripe = direct ? null : await pool.acquire(stripeSizeBytes(k, codec.parityShards));
   try {
@@ -213,8 +239,9 @@ async function readBlockRange(
  * fewer than k good shards exist for a block, the stream is destroyed with
  * StorageError('InsufficientReadQuorum') after emitting only verified bytes before it.
  *
- * Verified data shards are emitted as views of the arrays ShardReader.read returned (no
- * copy), so readers must hand out memory they never reuse.
+ * Verified data shards are emitted as views of the memory they were read into (no copy):
+ * readers' own arrays, which they must never reuse, or, for readers with `readInto`, a
+ * per-block buffer (see DecodeStream for when that comes from the pool and goes back).
  *
  * Reads one block ahead of the consumer and no more (backpressure). The caller must
  * consume or destroy the stream. Throws RangeError synchronously for a range outside
@@ -236,25 +263,187 @@ export function decodeObject(opts: DecodeObjectOptions): Readable {
     throw new RangeError(`range ${offset}+${length} is outside an object of ${objectSizeBytes} bytes`);
   }
   const shards = new ShardSet(readers, [], onFault);
+  const readsInto = readers.some((r) => r?.readInto !== undefined);
+  const { firstBlock, lastBlock } =
+    length === 0 ? { firstBlock: 0, lastBlock: -1 } : blockRangeFor(offset, length);
+  return new DecodeStream({
+    firstBlock,
+    lastBlock,
+    pool,
+    bufferBytes: readsInto ? blockReadBufferBytes(codec.dataShards) : 0,
+    readBlock: (b, into) => readBlockRange(codec, shards, pool, objectSizeBytes, offset, length, b, into),
+  });
+}
 
-  async function* produce(): AsyncGenerator<Buffer> {
-    if (length === 0) return;
-    const { firstBlock, lastBlock } = blockRangeFor(offset, length);
-    const read = (b: number): Promise<Buffer[]> =>
-      readBlockRange(codec, shards, pool, objectSizeBytes, offset, length, b);
-    let next: Promise<Buffer[]> | null = read(firstBlock);
-    for (let b = firstBlock; b <= lastBlock; b++) {
-      const chunks: Buffer[] = await (next as Promise<Buffer[]>);
-      next = b < lastBlock ? read(b + 1) : null;
-      // If the consumer goes away, the prefetch's failure has no one to tell.
-      next?.catch(() => undefined);
-      for (const chunk of chunks) yield chunk;
+/** The part of a Writable that tells how many written bytes it has not flushed yet. */
+interface FlushingDestination extends NodeJS.WritableStream {
+  readonly writableLength: number;
+}
+
+function isFlushingDestination(dest: NodeJS.WritableStream): dest is FlushingDestination {
+  return typeof (dest as { writableLength?: unknown }).writableLength === 'number';
+}
+
+interface DecodeStreamOptions {
+  firstBlock: number;
+  lastBlock: number;
+  pool: BufferPool;
+  /** Size of a per-block read buffer; 0 when the readers cannot read into one. */
+  bufferBytes: number;
+  readBlock: (blockIndex: number, into: Buffer | null) => Promise<Buffer[]>;
+}
+
+/**
+ * The decoded byte stream: one block read ahead of the consumer (highWaterMark 1, so a
+ * block is fetched only once the previous one has been taken).
+ *
+ * Per-block read buffers come from the BufferPool only while the stream is piped into a
+ * destination that reports `writableLength` (an HTTP response): a block's buffer goes back
+ * to the pool once every byte of it has left both this stream's buffer and the
+ * destination's (`pushed − readableLength − dest.writableLength` has passed its end: the
+ * socket has handed them to the kernel), or when the destination finishes. Without that
+ * signal (async iteration, 'data' listeners) each block gets a fresh buffer that the GC
+ * reclaims, as emitted chunks may be held for any time. The pool is never waited on: when
+ * its budget is used up, a fresh buffer is taken instead. Reading into recycled memory
+ * spares V8 the external-memory pressure of a fresh 1 MiB buffer per block, which made
+ * major GCs run several times a second under GET load (bench/README.md).
+ */
+class DecodeStream extends Readable {
+  private readonly opts: DecodeStreamOptions;
+  private block: number;
+  /** The prefetched next block, and the pooled buffer it is read into (null: not pooled). */
+  private next: { chunks: Promise<Buffer[]>; pooled: Buffer | null } | null;
+  private busy: boolean;
+  private dest: FlushingDestination | null;
+  /** False once the destination changed or went away: pooled buffers are then forgotten, not reused. */
+  private recycling: boolean;
+  private pushedBytes: number;
+  /** Pooled buffers whose chunks were pushed, with the pushed byte count their last chunk ends at. */
+  private readonly owned: { buf: Buffer; endBytes: number }[];
+
+  constructor(opts: DecodeStreamOptions) {
+    super({ highWaterMark: 1 });
+    this.opts = opts;
+    this.block = opts.firstBlock;
+    this.next = null;
+    this.busy = false;
+    this.dest = null;
+    this.recycling = true;
+    this.pushedBytes = 0;
+    this.owned = [];
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
+    if (this.dest === null && this.recycling && isFlushingDestination(dest)) {
+      this.dest = dest;
+      // pipe() unpipes itself once this stream ended (pipeline does): the destination still
+      // flushes what it got. Unpiped before the end, someone else may read what follows.
+      const onUnpipe = (source: unknown): void => {
+        if (source === this && !this.readableEnded) this.stopRecycling();
+      };
+      dest.on('unpipe', onUnpipe);
+      finished(dest, (err) => {
+        dest.off('unpipe', onUnpipe);
+        // Finished: every byte was handed to the OS. Otherwise a write may still be in flight.
+        if (err) this.stopRecycling();
+        else this.reclaim(true);
+      });
+    } else {
+      this.stopRecycling();
+    }
+    return super.pipe(dest, options);
+  }
+
+  override _read(): void {
+    if (this.busy) return;
+    if (this.block > this.opts.lastBlock) {
+      this.push(null);
+      return;
+    }
+    this.busy = true;
+    const current = this.next ?? this.fetch(this.block);
+    this.next = null;
+    current.chunks.then(
+      (chunks) => {
+        this.busy = false;
+        if (this.destroyed) {
+          this.giveBack(current.pooled);
+          return;
+        }
+        const b = this.block++;
+        if (b < this.opts.lastBlock) {
+          this.next = this.fetch(b + 1);
+          // If the consumer goes away, the prefetch's failure has no one to tell.
+          this.next.chunks.catch(() => undefined);
+        }
+        for (const chunk of chunks) this.pushedBytes += chunk.byteLength;
+        if (current.pooled !== null) {
+          if (this.recycling) this.owned.push({ buf: current.pooled, endBytes: this.pushedBytes });
+          else this.opts.pool.forget(current.pooled);
+        }
+        for (const chunk of chunks) this.push(chunk);
+        if (b === this.opts.lastBlock) this.push(null);
+      },
+      (err: unknown) => {
+        this.busy = false;
+        this.giveBack(current.pooled);
+        this.destroy(err as Error);
+      },
+    );
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    const next = this.next;
+    this.next = null;
+    // The prefetched block was never pushed: its buffer is ours alone once its read settles.
+    if (next !== null) {
+      const settle = (): void => this.giveBack(next.pooled);
+      next.chunks.then(settle, settle);
+    }
+    if (this.dest === null) this.stopRecycling();
+    else this.reclaim(false);
+    callback(err);
+  }
+
+  private fetch(blockIndex: number): { chunks: Promise<Buffer[]>; pooled: Buffer | null } {
+    const { bufferBytes, pool } = this.opts;
+    let pooled: Buffer | null = null;
+    let into: Buffer | null = null;
+    if (bufferBytes > 0) {
+      if (this.dest !== null && this.recycling) {
+        this.reclaim(false);
+        pooled = pool.tryAcquire(bufferBytes);
+      }
+      into = pooled ?? Buffer.allocUnsafeSlow(bufferBytes);
+    }
+    return { chunks: this.opts.readBlock(blockIndex, into), pooled };
+  }
+
+  /** A pooled buffer whose chunks were never pushed goes straight back. */
+  private giveBack(buf: Buffer | null): void {
+    if (buf !== null) this.opts.pool.release(buf);
+  }
+
+  /** Returns the owned buffers whose bytes the destination has flushed (all, when it finished). */
+  private reclaim(all: boolean): void {
+    const dest = this.dest;
+    if (!this.recycling || dest === null) return;
+    const flushed = all
+      ? Number.POSITIVE_INFINITY
+      : this.pushedBytes - this.readableLength - dest.writableLength;
+    while (this.owned.length > 0) {
+      const head = this.owned[0] as { buf: Buffer; endBytes: number };
+      if (head.endBytes > flushed) break;
+      this.owned.shift();
+      this.opts.pool.release(head.buf);
     }
   }
 
-  // highWaterMark 1: the generator is pulled again only once the consumer has taken the
-  // previous chunk, so at most one block is buffered beyond the one being prefetched.
-  return Readable.from(produce(), { objectMode: false, highWaterMark: 1 });
+  /** Pushed buffers may be referenced by a consumer we cannot follow: they leave the pool. */
+  private stopRecycling(): void {
+    this.recycling = false;
+    for (const { buf } of this.owned.splice(0)) this.opts.pool.forget(buf);
+  }
 }
 
 /**

@@ -55,6 +55,12 @@ export interface ShardReader {
    * in the offsets). Rejects if the bytes are not there (missing/short file).
    */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads exactly `target.byteLength` bytes at `offset` into `target` (which the
+   * caller owns and may reuse once this settles), rejecting like `read`. Readers that have
+   * it let a streaming GET read into recycled buffers instead of a fresh allocation per read.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<void>;
 }
 
 /** Called when a shard's block failed its bitrot check or could not be read. */
