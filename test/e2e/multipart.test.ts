@@ -15,7 +15,6 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
-import { checksumOf } from '../../server/checksums/index.js';
 import { bodyBytes, bytesFor, generatedStream, md5Hex, sha256Hex, sha256OfBody } from '../helpers/data.js';
 import { encodeKey, parseXmlError, signedRequest, xmlValues } from '../helpers/raw-request.js';
 import { createBucket, expectS3Error, expectStatus, getBytes, listAllKeys, put } from '../helpers/s3.js';
