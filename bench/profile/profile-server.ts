@@ -96,6 +96,7 @@ async function startServer(
   if (process.env.STRATA_PROFILE_SERVER_LOG) {
     const log = createWriteStream(process.env.STRATA_PROFILE_SERVER_LOG);
     child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
   }
   const endpoint = await new Promise<string>((ok, fail) => {
     const onData = (s: string) => {
