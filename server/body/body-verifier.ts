@@ -4,8 +4,17 @@ import {
   type Checksum,
   createChecksum,
   type FlexibleChecksumAlgorithm,
+  type OffThreadAlgorithm,
+  OffThreadHash,
 } from '../checksums/index.js';
 import { S3Error } from '../s3-errors.js';
+
+/**
+ * Bodies declared at least this large have their node:crypto digests (MD5, SHA-256,
+ * SHA-1) computed on a hashing thread (OffThreadHash); smaller ones inline, where a
+ * round trip to the thread would cost more than it saves.
+ */
+export const OFF_THREAD_HASH_MIN_BYTES = 1024 * 1024;
 
 /** What the body must match, all optional. */
 export interface BodyVerifierOptions {
@@ -25,6 +34,8 @@ export interface BodyVerifierOptions {
   expectedChecksum: () => string | undefined;
   /** Exact number of bytes expected, -1 when unknown. */
   declaredSizeBytes: number;
+  /** Hash MD5/SHA-256/SHA-1 on a hashing thread; default: for bodies of OFF_THREAD_HASH_MIN_BYTES or more. */
+  offThread?: boolean;
 }
 
 /** Digests of a fully verified body. */
@@ -49,6 +60,8 @@ export class BodyVerifier extends Transform {
   private readonly md5: Checksum | undefined;
   private readonly sha256: Checksum | undefined;
   private readonly checksum: Checksum | undefined;
+  /** The digests computed on a hashing thread (then md5/sha256/checksum above are not). */
+  private readonly offThread: OffThreadHash | undefined;
   /** Set while a checksum (CRC64NVME) still loads; awaited once before the first update. */
   private pending: Promise<void> | undefined;
   private count: number;
@@ -57,11 +70,20 @@ export class BodyVerifier extends Transform {
   constructor(opts: BodyVerifierOptions) {
     super();
     this.opts = opts;
-    this.md5 = opts.md5 ? createChecksum('MD5') : undefined;
-    this.sha256 = opts.sha256Hex !== undefined ? createChecksum('SHA256') : undefined;
+    const offThread = opts.offThread ?? opts.declaredSizeBytes >= OFF_THREAD_HASH_MIN_BYTES;
+    const threaded: OffThreadAlgorithm[] = [];
+    if (offThread) {
+      if (opts.md5) threaded.push('MD5');
+      if (opts.sha256Hex !== undefined || opts.checksumAlgorithm === 'SHA256') threaded.push('SHA256');
+      if (opts.checksumAlgorithm === 'SHA1') threaded.push('SHA1');
+    }
+    this.offThread = threaded.length > 0 ? new OffThreadHash(threaded) : undefined;
+    this.md5 = opts.md5 && !offThread ? createChecksum('MD5') : undefined;
+    this.sha256 = opts.sha256Hex !== undefined && !offThread ? createChecksum('SHA256') : undefined;
     // One SHA-256 serves both x-amz-content-sha256 and x-amz-checksum-sha256.
     this.checksum =
-      opts.checksumAlgorithm === undefined
+      opts.checksumAlgorithm === undefined ||
+      (offThread && (opts.checksumAlgorithm === 'SHA256' || opts.checksumAlgorithm === 'SHA1'))
         ? undefined
         : opts.checksumAlgorithm === 'SHA256' && this.sha256
           ? this.sha256
@@ -97,11 +119,24 @@ export class BodyVerifier extends Transform {
     if (this.pending) {
       this.pending.then(() => {
         this.pending = undefined;
-        this.verify(done);
+        this._flush(done);
       }, done);
       return;
     }
-    this.verify(done);
+    const offThread = this.offThread;
+    if (offThread) {
+      offThread.digests().then(
+        (digests) => this.verify(done, digests),
+        (err: unknown) => done(err as Error),
+      );
+      return;
+    }
+    this.verify(done, []);
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.offThread?.drop();
+    callback(err);
   }
 
   private update(chunk: Buffer, done: TransformCallback): void {
@@ -118,18 +153,32 @@ export class BodyVerifier extends Transform {
     this.md5?.update(chunk);
     this.sha256?.update(chunk);
     if (this.checksum && this.checksum !== this.sha256) this.checksum.update(chunk);
+    const wait = this.offThread?.update(chunk);
+    if (wait) {
+      wait.then(
+        () => done(null, chunk),
+        (err: unknown) => done(err as Error),
+      );
+      return;
+    }
     done(null, chunk);
   }
 
-  private verify(done: TransformCallback): void {
+  /** `threaded`: the OffThreadHash digests, in the order of its algorithms. */
+  private verify(done: TransformCallback, threaded: Uint8Array[]): void {
     try {
+      const fromThread = (alg: OffThreadAlgorithm): Buffer | undefined => {
+        const at = this.offThread?.algorithms.indexOf(alg) ?? -1;
+        const d = at >= 0 ? threaded[at] : undefined;
+        return d === undefined ? undefined : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+      };
       const declared = this.opts.declaredSizeBytes;
       if (declared >= 0 && this.count !== declared) {
         throw new S3Error('IncompleteBody', {
           cause: new Error(`body has ${this.count} of the declared ${declared} bytes`),
         });
       }
-      const sha256 = this.sha256 ? Buffer.from(this.sha256.digest()) : undefined;
+      const sha256 = this.sha256 ? Buffer.from(this.sha256.digest()) : fromThread('SHA256');
       if (sha256 && this.opts.sha256Hex !== undefined && sha256.toString('hex') !== this.opts.sha256Hex) {
         throw new S3Error('XAmzContentSHA256Mismatch', {
           extra: {
@@ -138,7 +187,7 @@ export class BodyVerifier extends Transform {
           },
         });
       }
-      const md5 = this.md5 ? Buffer.from(this.md5.digest()) : undefined;
+      const md5 = this.md5 ? Buffer.from(this.md5.digest()) : fromThread('MD5');
       if (md5 && this.opts.contentMd5 && !md5.equals(this.opts.contentMd5)) {
         throw new S3Error('BadDigest', {
           extra: {
@@ -149,10 +198,15 @@ export class BodyVerifier extends Transform {
       }
       const checksums: Record<string, string> = {};
       const alg = this.opts.checksumAlgorithm;
-      if (alg !== undefined && this.checksum) {
+      const threadedChecksum = alg === 'SHA256' ? sha256 : alg === 'SHA1' ? fromThread('SHA1') : undefined;
+      if (alg !== undefined && (this.checksum || threadedChecksum)) {
         const header = CHECKSUM_HEADERS[alg];
         const actual = (
-          this.checksum === this.sha256 ? (sha256 as Buffer) : Buffer.from(this.checksum.digest())
+          this.checksum === undefined
+            ? (threadedChecksum as Buffer)
+            : this.checksum === this.sha256
+              ? (sha256 as Buffer)
+              : Buffer.from(this.checksum.digest())
         ).toString('base64');
         const expected = this.opts.expectedChecksum();
         if (expected !== undefined && expected !== actual) {

@@ -7,3 +7,4 @@ export {
   parseChecksumAlgorithm,
 } from './checksum-header.js';
 export { type Checksum, type ChecksumAlgorithm, checksumOf, createChecksum } from './create-checksum.js';
+export { type OffThreadAlgorithm, OffThreadHash } from './off-thread-hash.js';
