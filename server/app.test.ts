@@ -559,3 +559,13 @@ describe('request observers', () => {
     expect(all).not.toContain('AWS4-HMAC-SHA256');
   });
 });
+
+describe('internal buckets', () => {
+  it('a bucket S3 cannot name (the KMS system area) is not listed', async () => {
+    await storage.makeBucket('strata_system', { location: '' });
+    await s3.send(new CreateBucketCommand({ Bucket: 'listed-bucket' }));
+    const names = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
+    expect(names).toContain('listed-bucket');
+    expect(names).not.toContain('strata_system');
+  });
+});

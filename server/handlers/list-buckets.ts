@@ -1,3 +1,4 @@
+import { isValidBucketName } from '../bucket-name.js';
 import { OWNER, type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
 
@@ -23,8 +24,9 @@ export async function listBuckets(ctx: S3Context): Promise<S3Response> {
   const token = ctx.query.get('continuation-token');
   const after = token === null ? '' : decodeToken(token);
 
+  // Internal buckets (the KMS's strata_system) carry names S3 can never address: not listed.
   const all = (await ctx.objectLayer.listBuckets()).filter(
-    (b) => b.name.startsWith(prefix) && b.name > after,
+    (b) => isValidBucketName(b.name) && b.name.startsWith(prefix) && b.name > after,
   );
   const page = all.slice(0, Number.isFinite(maxBuckets) ? maxBuckets : all.length);
   const truncated = page.length < all.length;
