@@ -158,6 +158,26 @@ describe('AuditLog', () => {
       });
   });
 
+  it('skips successful health probes and metrics scrapes, keeps admin calls and refused scrapes', async () => {
+    const path = join(dir, 'probes.log');
+    const audit = await open({ file: { path, maxBytes: 1024 * 1024, keep: 2 } });
+    audit.observe(record(0, { op: 'Internal', method: 'GET', status: 200 }));
+    audit.observe(record(1, { op: 'Internal', method: 'HEAD', status: 503 }));
+    audit.observe(record(2, { op: 'Internal', method: 'GET', status: 403 }));
+    audit.observe(record(3, { op: 'Internal', method: 'POST', status: 200 }));
+    audit.observe(record(4));
+    await expect
+      .poll(async () => (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '').length, {
+        timeout: 5000,
+      })
+      .toBe(4);
+    const ids = (await readFile(path, 'utf8'))
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { requestId: string }).requestId);
+    expect(ids).toEqual([1, 2, 3, 4].map((n) => record(n).requestId));
+  });
+
   it('queues entries on disk while the webhook is down, logs it, and delivers them in order later', async () => {
     const webhook = await receiver('webhook');
     const logs: LogLine[] = [];

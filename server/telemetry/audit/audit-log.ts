@@ -118,6 +118,10 @@ export class AuditLog {
 
   /** The RequestObserver to pass to buildServer. */
   readonly observe: RequestObserver = (record: RequestRecord): void => {
+    // Health probes and metrics scrapes (successful GET/HEAD of Strata's own endpoints)
+    // arrive every few seconds and say nothing about data: not audited. Admin calls and
+    // refused scrapes are.
+    if (isRoutineProbe(record)) return;
     let line: string;
     try {
       line = JSON.stringify(auditEntry(record, this.source));
@@ -269,4 +273,10 @@ function logQueueProblem(log: Logger, target: AuditTargetName, dir: string, prob
       );
       return;
   }
+}
+
+function isRoutineProbe(record: RequestRecord): boolean {
+  return (
+    record.op === 'Internal' && (record.method === 'GET' || record.method === 'HEAD') && record.status < 400
+  );
 }
