@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/index.js';
 import type { BufferPool } from './buffer-pool.js';
 import { type Drive, type DriveErrorCode, isDriveError, type ShardHandle } from './drive.js';
 import { DriveShardWriter } from './drive-shard-writer.js';
-import { decodeObject, healShards } from './erasure/erasure-decode.js';
+import { decodeObject, decodeParts, healShards } from './erasure/erasure-decode.js';
 import { encodeObject } from './erasure/erasure-encode.js';
 import { BLOCK_SIZE_BYTES, shardFileSizeBytes } from './erasure/layout.js';
 import { MemoryShardReader } from './erasure/memory-shards.js';
@@ -122,6 +122,11 @@ const OFFLINE_CODES: ReadonlySet<DriveErrorCode> = new Set([
 
 function isOffline(err: unknown): boolean {
   return !isDriveError(err) || OFFLINE_CODES.has(err.code);
+}
+
+/** Closes shard handles (close never rejects). */
+async function closeAll(handles: readonly ShardHandle[]): Promise<void> {
+  await Promise.all(handles.map((h) => h.close()));
 }
 
 function stripQuotes(etag: string): string {
@@ -797,7 +802,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin, StorageStats {
       }
       // Open the first parts' shards BEFORE resolving: the stream then reads the
       // version it started with even if a concurrent overwrite deletes its data dir.
-      const eager: Array<Awaited<ReturnType<ErasureSet['openPart']>>> = [];
+      const eager: Array<Awaited<ReturnType<ErasureSet['openPart']>> | undefined> = [];
       let short = false;
       for (const slice of slices.slice(0, EAGER_PART_OPENS)) {
         const opened = await this.openPart(version, copies, slice.part);
@@ -805,14 +810,14 @@ export class ErasureSet implements ObjectLayer, StorageAdmin, StorageStats {
         if (opened.readers.filter((r) => r !== null).length < version.k) short = true;
       }
       if (short) {
-        await Promise.all(eager.flatMap((o) => o.handles.map((h) => h.close())));
+        await Promise.all(eager.flatMap((o) => (o ? o.handles.map((h) => h.close()) : [])));
         if (attempt === 0) continue;
         throw new StorageError(
           'InsufficientReadQuorum',
           `object ${bucket}/${key}: fewer than ${version.k} shards readable`,
         );
       }
-      if (eager.some((o) => o.faulty)) this.healer.enqueue(bucket, key);
+      if (eager.some((o) => o?.faulty)) this.healer.enqueue(bucket, key);
       else this.maybeHeal(bucket, key, resolved);
 
       const info = toObjectInfo(bucket, key, version, isLatest);
@@ -844,41 +849,40 @@ export class ErasureSet implements ObjectLayer, StorageAdmin, StorageStats {
         });
         return { info, stream };
       }
-      // Several parts: decode one after the other.
+      // Several parts: one stream that opens each part's shards when it gets there (the
+      // first EAGER_PART_OPENS are open already) and closes them once read.
       const self = this;
-      async function* produce(): AsyncGenerator<Buffer> {
-        let index = 0;
-        try {
-          for (; index < slices.length; index++) {
-            const slice = slices[index];
-            if (!slice) break;
-            let opened = eager[index];
-            if (!opened) {
-              opened = await self.openPart(version, copies, slice.part);
-              eager[index] = opened;
-              if (opened.faulty) self.healer.enqueue(bucket, key);
-            }
-            const part = decodeObject({
-              codec,
-              readers: opened.readers,
-              objectSizeBytes: slice.part.sizeBytes,
-              offset: slice.offset,
-              length: slice.length,
-              pool: self.pool,
-              onFault,
-            });
-            try {
-              for await (const chunk of part) yield chunk as Buffer;
-            } finally {
-              part.destroy();
-              await Promise.all(opened.handles.map((h) => h.close()));
-            }
-          }
-        } finally {
-          for (const o of eager) if (o) await Promise.all(o.handles.map((h) => h.close()));
-        }
+      let stream: Readable;
+      try {
+        stream = decodeParts({
+          codec,
+          pool: this.pool,
+          onFault,
+          parts: slices.map((slice, index) => ({
+            objectSizeBytes: slice.part.sizeBytes,
+            offset: slice.offset,
+            length: slice.length,
+            async open() {
+              let opened = eager[index];
+              eager[index] = undefined;
+              if (!opened) {
+                opened = await self.openPart(version, copies, slice.part);
+                if (opened.faulty) self.healer.enqueue(bucket, key);
+              }
+              const { handles } = opened;
+              return { readers: opened.readers, close: async () => void (await closeAll(handles)) };
+            },
+          })),
+        });
+      } catch (err) {
+        await Promise.all(eager.flatMap((o) => (o ? o.handles.map((h) => h.close()) : [])));
+        throw err;
       }
-      return { info, stream: Readable.from(produce(), { objectMode: false, highWaterMark: 1 }) };
+      // Parts opened eagerly that the stream never reached are closed with it.
+      stream.once('close', () => {
+        for (const o of eager) if (o) void closeAll(o.handles);
+      });
+      return { info, stream };
     }
   }
 

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { BufferPool } from '../buffer-pool.js';
 import { isStorageError } from '../types.js';
-import { decodeObject, healShards } from './erasure-decode.js';
+import { decodeObject, decodeParts, healShards } from './erasure-decode.js';
 import { encodeObject } from './erasure-encode.js';
 import { BLOCK_SIZE_BYTES, shardBlockOffset } from './layout.js';
 import { MemoryShardReader, MemoryShardWriter } from './memory-shards.js';
@@ -594,5 +594,82 @@ describe('decodeObject into recycled read buffers', () => {
     // Let the prefetched read settle.
     for (let i = 0; i < 20 && pool.inUseBytes > 0; i++) await new Promise((r) => setTimeout(r, 5));
     expect(pool.inUseBytes).toBe(0);
+  });
+});
+
+describe('decodeParts', () => {
+  it('streams ranges across parts in order, opening each part when reached and closing it after', async () => {
+    const sizes = [2 * B + 100, B, 3 * B - 7];
+    const datas = sizes.map((n, i) => pattern(n, 40 + i));
+    const shardsOf = await Promise.all(datas.map((d) => encodeToShards(d, 2, 2)));
+    const events: string[] = [];
+    const pool = newPool();
+    const slices = [
+      { part: 0, offset: B + 50, length: B + 50 },
+      { part: 1, offset: 0, length: B },
+      { part: 2, offset: 0, length: 2 * B + 3 },
+    ];
+    const sink = new SlowSink();
+    await pipeline(
+      decodeParts({
+        codec: new RonomonCodec(2, 2),
+        pool,
+        onFault: () => undefined,
+        parts: slices.map(({ part, offset, length }) => ({
+          objectSizeBytes: sizes[part] as number,
+          offset,
+          length,
+          open: async () => {
+            events.push(`open ${part}`);
+            return {
+              readers: (shardsOf[part] as Buffer[]).map((s) => new IntoReader(s)),
+              close: async () => {
+                events.push(`close ${part}`);
+              },
+            };
+          },
+        })),
+      }),
+      sink,
+    );
+    const expected = Buffer.concat(
+      slices.map(({ part, offset, length }) => (datas[part] as Buffer).subarray(offset, offset + length)),
+    );
+    expect(Buffer.concat(sink.parts).equals(expected)).toBe(true);
+    expect(sink.changed).toBe(0);
+    for (let i = 0; i < 50 && events.length < 6; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(events).toEqual(['open 0', 'close 0', 'open 1', 'close 1', 'open 2', 'close 2']);
+    expect(pool.inUseBytes).toBe(0);
+  });
+
+  it('fails the stream when a part cannot be opened, after the parts before it', async () => {
+    const data = pattern(B, 8);
+    const shards = await encodeToShards(data, 2, 2);
+    const stream = decodeParts({
+      codec: new RonomonCodec(2, 2),
+      pool: newPool(),
+      onFault: () => undefined,
+      parts: [
+        {
+          objectSizeBytes: B,
+          offset: 0,
+          length: B,
+          open: async () => ({ readers: shards.map((s) => new IntoReader(s)), close: async () => undefined }),
+        },
+        {
+          objectSizeBytes: B,
+          offset: 0,
+          length: B,
+          open: () => Promise.reject(new Error('part gone')),
+        },
+      ],
+    });
+    const got: Buffer[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of stream) got.push(chunk as Buffer);
+      })(),
+    ).rejects.toThrow('part gone');
+    expect(Buffer.concat(got).equals(data)).toBe(true);
   });
 });

@@ -275,6 +275,91 @@ export function decodeObject(opts: DecodeObjectOptions): Readable {
   });
 }
 
+/** One part of a multipart object, as decodeParts streams it. */
+export interface DecodePart {
+  objectSizeBytes: number;
+  /** First plaintext byte of this part to stream. */
+  offset: number;
+  /** Bytes of this part to stream (> 0). */
+  length: number;
+  /**
+   * Opens the part's shards: readers by shard index and a close for them. Called once, when
+   * the stream reaches the part (or earlier if the caller opened it already); rejects to fail
+   * the stream.
+   */
+  open(): Promise<{ readers: (ShardReader | null)[]; close: () => Promise<void> }>;
+}
+
+export interface DecodePartsOptions {
+  codec: ErasureCodec;
+  parts: readonly DecodePart[];
+  onFault: ShardFault;
+  pool: BufferPool;
+}
+
+/**
+ * Streams several erasure-coded parts one after the other (a multipart object, or a range
+ * of it) as one stream, with decodeObject's verification, reconstruction, read-ahead of one
+ * block (across part boundaries too) and recycled read buffers. A part's shards are opened
+ * when the stream reaches it and closed once its last block was read, or when the stream
+ * closes. Every part must have the codec's geometry.
+ */
+export function decodeParts(opts: DecodePartsOptions): Readable {
+  const { codec, parts, onFault, pool } = opts;
+  const total = codec.dataShards + codec.parityShards;
+  // Blocks of each part the stream covers, and where each part starts in the stream's block count.
+  const ranges = parts.map((p) => {
+    if (p.length <= 0 || p.offset < 0 || p.offset + p.length > p.objectSizeBytes) {
+      throw new RangeError(`range ${p.offset}+${p.length} is outside a part of ${p.objectSizeBytes} bytes`);
+    }
+    return blockRangeFor(p.offset, p.length);
+  });
+  const starts: number[] = [];
+  let steps = 0;
+  for (const r of ranges) {
+    starts.push(steps);
+    steps += r.lastBlock - r.firstBlock + 1;
+  }
+  const opened: ({ shards: ShardSet; close: () => Promise<void> } | null)[] = parts.map(() => null);
+  let current = 0;
+  const closeThrough = async (last: number): Promise<void> => {
+    for (let i = 0; i <= last; i++) {
+      const o = opened[i];
+      opened[i] = null;
+      if (o) await o.close();
+    }
+  };
+  const openPart = async (index: number): Promise<ShardSet> => {
+    const o = opened[index];
+    if (o) return o.shards;
+    const part = parts[index] as DecodePart;
+    const { readers, close } = await part.open();
+    if (readers.length !== total) {
+      await close();
+      throw new RangeError(`expected ${total} shard readers, got ${readers.length}`);
+    }
+    const shards = new ShardSet(readers, [], onFault);
+    opened[index] = { shards, close };
+    return shards;
+  };
+  return new DecodeStream({
+    firstBlock: 0,
+    lastBlock: steps - 1,
+    pool,
+    bufferBytes: blockReadBufferBytes(codec.dataShards),
+    readBlock: async (step, into) => {
+      while (current + 1 < parts.length && step >= (starts[current + 1] as number)) current++;
+      // Blocks are fetched in order: every part before this one has been read completely.
+      if (current > 0) await closeThrough(current - 1);
+      const part = parts[current] as DecodePart;
+      const shards = await openPart(current);
+      const block = (ranges[current]?.firstBlock ?? 0) + step - (starts[current] as number);
+      return readBlockRange(codec, shards, pool, part.objectSizeBytes, part.offset, part.length, block, into);
+    },
+    onClose: () => closeThrough(parts.length - 1),
+  });
+}
+
 /** The part of a Writable that tells how many written bytes it has not flushed yet. */
 interface FlushingDestination extends NodeJS.WritableStream {
   readonly writableLength: number;
@@ -291,6 +376,8 @@ interface DecodeStreamOptions {
   /** Size of a per-block read buffer; 0 when the readers cannot read into one. */
   bufferBytes: number;
   readBlock: (blockIndex: number, into: Buffer | null) => Promise<Buffer[]>;
+  /** Called once when the stream closes (ended or destroyed), after its reads settled. */
+  onClose?: () => Promise<void>;
 }
 
 /**
@@ -320,6 +407,8 @@ class DecodeStream extends Readable {
   private pushedBytes: number;
   /** Pooled buffers whose chunks were pushed, with the pushed byte count their last chunk ends at. */
   private readonly owned: { buf: Buffer; endBytes: number }[];
+  /** The latest block read started (settled or not). */
+  private reading: Promise<Buffer[]> | null;
 
   constructor(opts: DecodeStreamOptions) {
     super({ highWaterMark: 1 });
@@ -331,6 +420,7 @@ class DecodeStream extends Readable {
     this.recycling = true;
     this.pushedBytes = 0;
     this.owned = [];
+    this.reading = null;
   }
 
   override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
@@ -402,6 +492,11 @@ class DecodeStream extends Readable {
     }
     if (this.dest === null) this.stopRecycling();
     else this.reclaim(false);
+    const onClose = this.opts.onClose;
+    if (onClose) {
+      const reads = [this.reading, next?.chunks].filter((r) => r !== null && r !== undefined);
+      void Promise.allSettled(reads).then(() => onClose().catch(() => undefined));
+    }
     callback(err);
   }
 
@@ -416,7 +511,9 @@ class DecodeStream extends Readable {
       }
       into = pooled ?? Buffer.allocUnsafeSlow(bufferBytes);
     }
-    return { chunks: this.opts.readBlock(blockIndex, into), pooled };
+    const chunks = this.opts.readBlock(blockIndex, into);
+    this.reading = chunks;
+    return { chunks, pooled };
   }
 
   /** A pooled buffer whose chunks were never pushed goes straight back. */
