@@ -335,6 +335,14 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         else
           auth = authenticate(authRequest, { lookup: opts.credentials, region: opts.region, nowMs: nowMs() });
         note.accessKeyId = auth.accessKeyId;
+        // Session tokens come from STS, which does not exist yet: a request that carries one
+        // must not be served as if the token had been checked (after the signature check).
+        if (
+          request.headers['x-amz-security-token'] !== undefined ||
+          target.query.has('X-Amz-Security-Token')
+        ) {
+          throw new S3Error('InvalidToken');
+        }
         if (!BUILT_OPERATIONS.has(op)) throw new S3Error('NotImplemented');
         if (target.key !== undefined && Buffer.byteLength(target.key) > MAX_KEY_BYTES) {
           throw new S3Error('KeyTooLongError', {

@@ -169,6 +169,7 @@ export const S3_ERRORS = {
     status: 400,
     message: 'Default retention period must be a positive integer value.',
   },
+  InvalidToken: { status: 400, message: 'The provided token is malformed or otherwise invalid.' },
   UnresolvableGrantByEmailAddress: {
     status: 400,
     message: 'The email address you provided does not match any account on record.',

@@ -17,7 +17,12 @@ import {
   streamingSignedPut,
 } from '../helpers/raw-request.js';
 import { createBucket, expectS3Error, expectStatus, getBytes, put } from '../helpers/s3.js';
-import { ROOT_ACCESS_KEY, uniqueBucketName, useStrataServer } from '../helpers/strata-server.js';
+import {
+  ROOT_ACCESS_KEY,
+  ROOT_SECRET_KEY,
+  uniqueBucketName,
+  useStrataServer,
+} from '../helpers/strata-server.js';
 
 function crc32Base64(data: Buffer): string {
   const b = Buffer.alloc(4);
@@ -27,6 +32,28 @@ function crc32Base64(data: Buffer): string {
 
 describe('authentication', () => {
   const server = useStrataServer();
+
+  it('a session token (no STS yet) is InvalidToken, in a header or a presigned URL, and nothing is stored', async () => {
+    const bucket = uniqueBucketName('token');
+    await createBucket(server().client(), bucket);
+    const withToken = server().newClient({
+      credentials: {
+        accessKeyId: ROOT_ACCESS_KEY,
+        secretAccessKey: ROOT_SECRET_KEY,
+        sessionToken: 'not-from-sts',
+      },
+    });
+    try {
+      await expectS3Error(put(withToken, bucket, 'k', 'v'), 'InvalidToken', 400);
+      const url = await getSignedUrl(withToken, new GetObjectCommand({ Bucket: bucket, Key: 'k' }), {
+        expiresIn: 60,
+      });
+      expect((await fetch(url)).status).toBe(400);
+    } finally {
+      withToken.destroy();
+    }
+    await expectS3Error(getBytes(server().client(), bucket, 'k'), 'NoSuchKey', 404);
+  });
 
   it('presigned GET and PUT URLs work with plain fetch', async () => {
     const s3 = server().client();
