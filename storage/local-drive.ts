@@ -93,6 +93,15 @@ const LMDB_ENV_OPTIONS = { maxDbs: 8, overlappingSync: false } as const;
  */
 const READ_AHEAD_BYTES = 1024 * 1024;
 
+/**
+ * A temp shard starts an fdatasync in the background each time this many bytes were
+ * appended since the last one began (when a sync slot is free, see MAX_CONCURRENT_SYNCS):
+ * the page cache is written back while the body is still arriving, so the final sync before
+ * the commit has only the tail left. Buffered writes otherwise sit dirty until that sync:
+ * the disk idled while bodies streamed in, then had whole shard files to write at once.
+ */
+const EARLY_WRITEBACK_BYTES = 2 * 1024 * 1024;
+
 /** The smallest byte string greater than every string starting with `bytes` (UTF-8 has no 0xFF bytes). */
 function successor(bytes: Uint8Array): Buffer {
   const out = Buffer.from(bytes);
@@ -138,7 +147,7 @@ export class LocalDrive implements Drive {
   private readonly tmpDir: string;
   private readonly dataDir: string;
   private meta: Meta | null;
-  private readonly temps: Map<string, FileHandle>;
+  private readonly temps: Map<string, TempShard>;
   private closed: boolean;
   private readonly livenessCheckIntervalMs: number;
   private lastLiveCheckMs: number;
@@ -477,7 +486,7 @@ export class LocalDrive implements Drive {
     const tempId = randomUUID();
     try {
       const fh = await open(join(this.tmpDir, tempId), 'wx');
-      this.temps.set(tempId, fh);
+      this.temps.set(tempId, { fh, unsyncedBytes: 0, flushing: null, flushError: undefined });
     } catch (err) {
       throw toDriveError(err, `temp shard on ${this.endpoint}`, 'DriveNotFound');
     }
@@ -485,13 +494,16 @@ export class LocalDrive implements Drive {
   }
 
   async appendTempShard(tempId: string, chunks: readonly Uint8Array[]): Promise<void> {
-    const fh = this.temps.get(tempId);
-    if (!fh) throw new DriveError('FileNotFound', `temp shard ${tempId} is not open on ${this.endpoint}`);
+    const temp = this.temps.get(tempId);
+    if (!temp) throw new DriveError('FileNotFound', `temp shard ${tempId} is not open on ${this.endpoint}`);
+    const { fh } = temp;
     try {
       let pending = chunks.filter((c) => c.byteLength > 0);
       while (pending.length > 0) {
         // writev may write less than asked: drop what was written and go again.
-        let written = (await fh.writev(pending)).bytesWritten;
+        const { bytesWritten } = await fh.writev(pending);
+        temp.unsyncedBytes += bytesWritten;
+        let written = bytesWritten;
         const rest: Uint8Array[] = [];
         for (const c of pending) {
           if (written >= c.byteLength) {
@@ -506,14 +518,37 @@ export class LocalDrive implements Drive {
     } catch (err) {
       throw toDriveError(err, `writing temp shard on ${this.endpoint}`, 'FileNotFound');
     }
+    if (temp.unsyncedBytes >= EARLY_WRITEBACK_BYTES && temp.flushing === null && syncSlots.tryTake()) {
+      // Start writing back what is dirty while the body still streams in, so the disk
+      // works during the upload instead of all at the final fdatasync. Not awaited; its
+      // error is kept for syncTempShard (Linux reports a writeback error to an fd once).
+      temp.unsyncedBytes = 0;
+      temp.flushing = fh
+        .datasync()
+        .catch((err: unknown) => {
+          temp.flushError ??= err;
+        })
+        .finally(() => {
+          syncSlots.give();
+          temp.flushing = null;
+        });
+    }
   }
 
   async syncTempShard(tempId: string): Promise<void> {
-    const fh = this.temps.get(tempId);
-    if (!fh) throw new DriveError('FileNotFound', `temp shard ${tempId} is not open on ${this.endpoint}`);
+    const temp = this.temps.get(tempId);
+    if (!temp) throw new DriveError('FileNotFound', `temp shard ${tempId} is not open on ${this.endpoint}`);
     this.temps.delete(tempId);
+    const { fh } = temp;
     try {
-      await fh.datasync();
+      if (temp.flushing !== null) await temp.flushing;
+      if (temp.flushError !== undefined) throw temp.flushError;
+      await syncSlots.take();
+      try {
+        await fh.datasync();
+      } finally {
+        syncSlots.give();
+      }
     } catch (err) {
       throw toDriveError(err, `syncing temp shard on ${this.endpoint}`, 'FileNotFound');
     } finally {
@@ -546,9 +581,9 @@ export class LocalDrive implements Drive {
   }
 
   async abortTempShard(tempId: string): Promise<void> {
-    const fh = this.temps.get(tempId);
+    const temp = this.temps.get(tempId);
     this.temps.delete(tempId);
-    if (fh) await fh.close().catch(() => undefined);
+    if (temp) await temp.fh.close().catch(() => undefined);
     if (!/^[0-9a-f-]{36}$/.test(tempId)) return;
     await rm(join(this.tmpDir, tempId), { force: true }).catch(() => undefined);
   }
@@ -614,13 +649,57 @@ export class LocalDrive implements Drive {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const [tempId, fh] of this.temps) {
+    for (const [tempId, temp] of this.temps) {
       this.temps.delete(tempId);
-      await fh.close().catch(() => undefined);
+      await temp.fh.close().catch(() => undefined);
     }
     await this.closeMeta().catch(() => undefined);
   }
 }
+
+/** A temp shard file being written. */
+interface TempShard {
+  fh: FileHandle;
+  /** Bytes written since the last early writeback started. */
+  unsyncedBytes: number;
+  /** The early writeback in flight, if any. */
+  flushing: Promise<void> | null;
+  /** The first early writeback error: the final sync fails with it. */
+  flushError: unknown;
+}
+
+/** A counting semaphore: take() waits first-come first-served, tryTake() never waits. */
+class Slots {
+  private free: number;
+  private readonly waiters: (() => void)[] = [];
+  constructor(count: number) {
+    this.free = count;
+  }
+  tryTake(): boolean {
+    if (this.free === 0 || this.waiters.length > 0) return false;
+    this.free--;
+    return true;
+  }
+  take(): Promise<void> {
+    if (this.tryTake()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  give(): void {
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/**
+ * Shard-file fdatasyncs running at once in this process (all drives). They run in libuv's
+ * threadpool (4 threads unless UV_THREADPOOL_SIZE says otherwise), which also runs every
+ * shard write, read and Reed-Solomon call; a sync holds its thread until the disk has the
+ * data (tens of ms for a few MiB), so unbounded syncs left uploads waiting for a thread to
+ * write their next block. Early writebacks start only when a slot is free.
+ */
+const MAX_CONCURRENT_SYNCS = 2;
+const syncSlots = new Slots(MAX_CONCURRENT_SYNCS);
 
 /** Random reads of one shard file with read-ahead (see READ_AHEAD_BYTES). */
 class LocalShardHandle implements ShardHandle {
