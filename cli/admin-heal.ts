@@ -2,15 +2,9 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { endpointUrl, parseAddress } from './address.js';
+import { resolveAdminEndpoint } from './admin-endpoint.js';
 import type { AdminHealFlags } from './parse-command.js';
-import {
-  DEFAULT_ADDRESS,
-  DEFAULT_REGION,
-  type Env,
-  resolveRegion,
-  resolveRootCredentials,
-} from './server-config.js';
+import { DEFAULT_REGION, type Env, resolveRegion, resolveRootCredentials } from './server-config.js';
 import { UsageError } from './usage-error.js';
 
 /** The admin heal call; see docs/ARCHITECTURE.md (the `/_strata/` namespace). */
@@ -46,16 +40,7 @@ const COUNT_FIELDS = [
 
 /** Merges flags with STRATA_ENDPOINT / STRATA_ADDRESS / STRATA_REGION / root credentials. Throws UsageError. */
 export function resolveAdminHealConfig(flags: AdminHealFlags, env: Env): AdminHealConfig {
-  const raw = flags.endpoint ?? env.STRATA_ENDPOINT ?? defaultEndpoint(env);
-  let endpoint: URL;
-  try {
-    endpoint = new URL(raw);
-  } catch (err) {
-    throw new UsageError(`endpoint "${raw}" is not a URL (e.g. http://127.0.0.1:9000)`, { cause: err });
-  }
-  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
-    throw new UsageError(`endpoint "${raw}" must start with http:// or https://`);
-  }
+  const endpoint = resolveAdminEndpoint(flags.endpoint, env);
   if (flags.bucket !== undefined && flags.bucket.trim() === '') {
     throw new UsageError('--bucket needs a bucket name');
   }
@@ -67,11 +52,6 @@ export function resolveAdminHealConfig(flags: AdminHealFlags, env: Env): AdminHe
     accessKeyId: rootUser,
     secretAccessKey: rootPassword,
   };
-}
-
-function defaultEndpoint(env: Env): string {
-  const { host, port } = parseAddress(env.STRATA_ADDRESS || DEFAULT_ADDRESS, 'STRATA_ADDRESS');
-  return endpointUrl(host, port);
 }
 
 /**

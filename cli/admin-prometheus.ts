@@ -1,7 +1,7 @@
 import { issuePrometheusToken, METRICS_PATH } from '../server/index.js';
-import { endpointUrl, parseAddress } from './address.js';
+import { resolveAdminEndpoint } from './admin-endpoint.js';
 import type { AdminPrometheusFlags } from './parse-command.js';
-import { DEFAULT_ADDRESS, type Env, resolveRootCredentials } from './server-config.js';
+import { type Env, resolveRootCredentials } from './server-config.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -24,16 +24,7 @@ export interface AdminPrometheusConfig {
 
 /** Merges flags with STRATA_ENDPOINT / STRATA_ADDRESS and the root credentials. Throws UsageError. */
 export function resolveAdminPrometheusConfig(flags: AdminPrometheusFlags, env: Env): AdminPrometheusConfig {
-  const raw = flags.endpoint ?? env.STRATA_ENDPOINT ?? defaultEndpoint(env);
-  let endpoint: URL;
-  try {
-    endpoint = new URL(raw);
-  } catch (err) {
-    throw new UsageError(`endpoint "${raw}" is not a URL (e.g. http://127.0.0.1:9000)`, { cause: err });
-  }
-  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
-    throw new UsageError(`endpoint "${raw}" must start with http:// or https://`);
-  }
+  const endpoint = resolveAdminEndpoint(flags.endpoint, env);
   const job = flags.job ?? DEFAULT_PROMETHEUS_JOB;
   // Prometheus job names are free text, but one line of plain YAML keeps the output simple.
   if (!/^[A-Za-z0-9_.:-]{1,100}$/.test(job)) {
@@ -41,11 +32,6 @@ export function resolveAdminPrometheusConfig(flags: AdminPrometheusFlags, env: E
   }
   const { rootUser, rootPassword } = resolveRootCredentials(env);
   return { endpoint, job, accessKeyId: rootUser, secretAccessKey: rootPassword };
-}
-
-function defaultEndpoint(env: Env): string {
-  const { host, port } = parseAddress(env.STRATA_ADDRESS || DEFAULT_ADDRESS, 'STRATA_ADDRESS');
-  return endpointUrl(host, port);
 }
 
 /** The scrape config printed by the command (YAML), with the token in `bearer_token`. */
