@@ -22,6 +22,7 @@ import {
   UsageError,
   usage,
 } from './cli/index.js';
+import { BuiltinKms, ObjectLayerKeyStore, type SystemObjectStore } from './crypto/index.js';
 import {
   AuditLog,
   buildServer,
@@ -123,9 +124,11 @@ async function runServer(config: ServerConfig): Promise<number> {
     let audit: AuditLog | undefined;
     let certificates: CertificateStore | undefined;
     let listeners: Listeners;
+    let kms: BuiltinKms | undefined;
     // Readiness: 503 until listening, and again from the first moment of shutdown.
     const health = new HealthState();
     try {
+      kms = await openKms(config, objectLayer, logger);
       audit = await openAuditLog(config, logger);
       certificates = await openCertificates(config, logger);
       // The one metrics registry of this server (no prom-client global).
@@ -149,6 +152,12 @@ async function runServer(config: ServerConfig): Promise<number> {
         health,
         metrics: { metrics, authType: config.prometheusAuthType },
         https: certificates?.serverOptions(),
+        sse: {
+          kms,
+          aead: config.sse.aead,
+          autoEncrypt: config.sse.autoEncrypt,
+          allowSsecOverHttp: config.sse.allowSsecOverHttp,
+        },
       });
       try {
         listeners = await listen(app, {
@@ -225,6 +234,32 @@ async function runServer(config: ServerConfig): Promise<number> {
   } finally {
     stopSignal.dispose();
     destination.flushSync();
+  }
+}
+
+/**
+ * The built-in KMS when a root secret is configured: master keys live in the storage layer's
+ * system area, sealed under the root secret; the SSE-S3 default key is created on first start.
+ */
+async function openKms(
+  config: ServerConfig,
+  objectLayer: SystemObjectStore,
+  logger: Logger,
+): Promise<BuiltinKms | undefined> {
+  const rootSecret = config.sse.rootSecret;
+  if (rootSecret === undefined) {
+    logger.info({}, 'no KMS root secret (STRATA_KMS_SECRET_KEY): SSE-S3 and SSE-KMS are off, SSE-C works');
+    return undefined;
+  }
+  try {
+    const kms = await BuiltinKms.open({ store: new ObjectLayerKeyStore(objectLayer), rootSecret });
+    logger.info(
+      { rootSecret: rootSecret.name, defaultKey: kms.defaultKeyName, autoEncrypt: config.sse.autoEncrypt },
+      'built-in KMS ready',
+    );
+    return kms;
+  } catch (err) {
+    throw new Error(`cannot open the KMS: ${messageOf(err)}`, { cause: err });
   }
 }
 

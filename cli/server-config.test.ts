@@ -42,6 +42,7 @@ describe('resolveServerConfig', () => {
       httpAddress: undefined,
       shutdownTimeoutSeconds: 30,
       prometheusAuthType: 'jwt',
+      sse: { rootSecret: undefined, autoEncrypt: false, aead: 'AES-256-GCM', allowSsecOverHttp: false },
     });
   });
 
@@ -342,5 +343,40 @@ describe('metrics (STRATA_PROMETHEUS_AUTH_TYPE)', () => {
     expect(() => config({}, { ...STRONG, STRATA_PROMETHEUS_AUTH_TYPE: 'none' })).toThrow(
       'STRATA_PROMETHEUS_AUTH_TYPE "none" must be jwt or public',
     );
+  });
+});
+
+describe('server-side encryption (STRATA_KMS_*, STRATA_SSE_*)', () => {
+  const secret = `main:${Buffer.alloc(32, 1).toString('base64')}`;
+
+  it('reads the root secret, auto-encryption, the AEAD and the SSE-C over HTTP switch', () => {
+    const c = config(
+      {},
+      {
+        ...STRONG,
+        STRATA_KMS_SECRET_KEY: secret,
+        STRATA_KMS_AUTO_ENCRYPTION: 'on',
+        STRATA_SSE_AEAD: 'chacha20-poly1305',
+        STRATA_SSEC_ALLOW_HTTP: '1',
+      },
+    );
+    expect(c.sse.rootSecret?.name).toBe('main');
+    expect(c.sse.rootSecret?.key.equals(Buffer.alloc(32, 1))).toBe(true);
+    expect(c.sse).toMatchObject({ autoEncrypt: true, aead: 'ChaCha20-Poly1305', allowSsecOverHttp: true });
+  });
+
+  it('refuses auto-encryption without a KMS, unknown AEADs and switches, and bad secrets (without echoing them)', () => {
+    expect(() => config({}, { ...STRONG, STRATA_KMS_AUTO_ENCRYPTION: 'on' })).toThrow(/needs the KMS/);
+    expect(() => config({}, { ...STRONG, STRATA_SSE_AEAD: 'AES-128-CBC' })).toThrow(/STRATA_SSE_AEAD/);
+    expect(() => config({}, { ...STRONG, STRATA_SSEC_ALLOW_HTTP: 'maybe' })).toThrow(/must be on or off/);
+    const bad = `main:${Buffer.alloc(16, 9).toString('base64')}`;
+    let message = '';
+    try {
+      config({}, { ...STRONG, STRATA_KMS_SECRET_KEY: bad });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/STRATA_KMS_SECRET_KEY/);
+    expect(message).not.toContain(bad.split(':')[1]);
   });
 });

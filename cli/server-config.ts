@@ -1,4 +1,12 @@
 import { join, resolve } from 'node:path';
+import {
+  AEAD_ALGORITHMS,
+  type AeadAlgorithm,
+  DEFAULT_AEAD,
+  isCryptoError,
+  type RootSecret,
+  rootSecretFromEnv,
+} from '../crypto/index.js';
 import type { PrometheusAuthType } from '../server/index.js';
 import { type ListenAddress, parseAddress } from './address.js';
 import { expandEllipses } from './expand-ellipsis.js';
@@ -78,6 +86,19 @@ export interface ServerConfig {
    * signed with the root credentials; `public`, anyone who reaches the port may scrape.
    */
   prometheusAuthType: PrometheusAuthType;
+  sse: SseConfig;
+}
+
+/** Server-side encryption (STRATA_KMS_*, STRATA_SSE_*). The root secret is a secret: never logged. */
+export interface SseConfig {
+  /** STRATA_KMS_SECRET_KEY or STRATA_KMS_SECRET_KEY_FILE: the built-in KMS's root secret; undefined: no KMS. */
+  rootSecret: RootSecret | undefined;
+  /** STRATA_KMS_AUTO_ENCRYPTION=on: SSE-S3 for every object not otherwise encrypted (needs the KMS). */
+  autoEncrypt: boolean;
+  /** STRATA_SSE_AEAD: AES-256-GCM (default) or ChaCha20-Poly1305 for new objects. */
+  aead: AeadAlgorithm;
+  /** STRATA_SSEC_ALLOW_HTTP=1: accept SSE-C keys over plain HTTP (testing only). */
+  allowSsecOverHttp: boolean;
 }
 
 /**
@@ -157,6 +178,7 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.
     MAX_SHUTDOWN_TIMEOUT_SECONDS,
   );
   const prometheusAuthType = resolvePrometheusAuthType(env);
+  const sse = resolveSseConfig(env);
 
   return {
     address,
@@ -174,7 +196,42 @@ export function resolveServerConfig(flags: ServerFlags, env: Env, cwd = process.
     httpAddress,
     shutdownTimeoutSeconds,
     prometheusAuthType,
+    sse,
   };
+}
+
+/** STRATA_KMS_* and STRATA_SSE_* variables, validated. */
+export function resolveSseConfig(env: Env): SseConfig {
+  let rootSecret: RootSecret | undefined;
+  try {
+    rootSecret = rootSecretFromEnv(env);
+  } catch (err) {
+    if (isCryptoError(err)) throw new UsageError(err.message);
+    throw err;
+  }
+  const autoEncrypt = flag(env, 'STRATA_KMS_AUTO_ENCRYPTION');
+  if (autoEncrypt && rootSecret === undefined) {
+    throw new UsageError(
+      'STRATA_KMS_AUTO_ENCRYPTION=on needs the KMS: set STRATA_KMS_SECRET_KEY or STRATA_KMS_SECRET_KEY_FILE',
+    );
+  }
+  const aeadValue = nonEmpty(env.STRATA_SSE_AEAD);
+  const aead =
+    aeadValue === undefined
+      ? DEFAULT_AEAD
+      : AEAD_ALGORITHMS.find((a) => a.toLowerCase() === aeadValue.toLowerCase());
+  if (aead === undefined) {
+    throw new UsageError(`STRATA_SSE_AEAD "${aeadValue}" must be ${AEAD_ALGORITHMS.join(' or ')}`);
+  }
+  return { rootSecret, autoEncrypt, aead, allowSsecOverHttp: flag(env, 'STRATA_SSEC_ALLOW_HTTP') };
+}
+
+/** An on/off variable: on, true, 1 / off, false, 0, unset. */
+function flag(env: Env, name: string): boolean {
+  const value = nonEmpty(env[name])?.toLowerCase();
+  if (value === undefined || value === 'off' || value === 'false' || value === '0') return false;
+  if (value === 'on' || value === 'true' || value === '1') return true;
+  throw new UsageError(`${name} "${env[name]}" must be on or off`);
 }
 
 function resolvePrometheusAuthType(env: Env): PrometheusAuthType {

@@ -30,6 +30,12 @@ Environment only:
                         finish before they are cut (default 30)
   STRATA_PROMETHEUS_AUTH_TYPE  jwt (default): /strata/v1/metrics needs a bearer token
                         from "strata admin prometheus generate"; public: no token
+  STRATA_KMS_SECRET_KEY  root secret of the built-in KMS, NAME:BASE64 (32 bytes), e.g.
+                        from "strata admin kms generate-secret"; enables SSE-S3 and SSE-KMS
+  STRATA_KMS_SECRET_KEY_FILE  the same, read from a file (a Kubernetes Secret)
+  STRATA_KMS_AUTO_ENCRYPTION  on: SSE-S3 for every object not otherwise encrypted
+  STRATA_SSE_AEAD       AES-256-GCM (default) or ChaCha20-Poly1305 for new objects
+  STRATA_SSEC_ALLOW_HTTP  1: accept SSE-C keys over plain HTTP (testing only)
 `;
 
 const ADMIN = `Usage: strata admin heal [--endpoint URL] [--bucket BUCKET]

@@ -14,11 +14,17 @@ export type EncryptStreamOptions = StreamKeyOptions;
  * is the final one (the final flag is authenticated). An empty input yields one empty
  * package (16 bytes), so even an empty object cannot be truncated unnoticed.
  */
-export function createEncryptStream(opts: EncryptStreamOptions): Transform {
+export function createEncryptStream(opts: EncryptStreamOptions): EncryptingTransform {
   return new EncryptStream(new PackageCipher(opts));
 }
 
-class EncryptStream extends Transform {
+/** The sealing Transform; `plainBytes` counts the plaintext it has taken in so far. */
+export interface EncryptingTransform extends Transform {
+  readonly plainBytes: number;
+}
+
+class EncryptStream extends Transform implements EncryptingTransform {
+  plainBytes = 0;
   private readonly cipher: PackageCipher;
   private readonly staging = Buffer.allocUnsafe(PACKAGE_PLAINTEXT_BYTES);
   private staged = 0;
@@ -53,6 +59,7 @@ class EncryptStream extends Transform {
   private write_(chunk: Buffer): void {
     const n = chunk.byteLength;
     if (n === 0) return;
+    this.plainBytes += n;
     let pos = 0;
     // A full staged package is not the final one: input follows.
     if (this.staged === PACKAGE_PLAINTEXT_BYTES) this.sealStaged();

@@ -4,7 +4,11 @@
 export { BuiltinKms, type BuiltinKmsOptions, DEFAULT_KEY_NAME, validateKeyName } from './builtin-kms.js';
 export { createDecryptStream, type DecryptStreamOptions, PackageOpener } from './decrypt-stream.js';
 export { decryptObject, type ObjectEnvelope, parseEnvelope } from './decrypt-tool.js';
-export { createEncryptStream, type EncryptStreamOptions } from './encrypt-stream.js';
+export {
+  createEncryptStream,
+  type EncryptingTransform,
+  type EncryptStreamOptions,
+} from './encrypt-stream.js';
 export { type EncryptionContext, MAX_CONTEXT_BYTES } from './encryption-context.js';
 export {
   decodeObjectEncryption,

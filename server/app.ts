@@ -30,6 +30,7 @@ import { parseRequestTarget } from './request-target.js';
 import { resolveOperation, type S3Operation } from './resolve-operation.js';
 import type { S3Context, S3Response } from './s3-context.js';
 import { isS3Error, S3Error } from './s3-errors.js';
+import { NO_SSE, PlaintextObjectLayer, type SseSettings } from './sse/index.js';
 import type { HealthState } from './telemetry/health.js';
 import type { TlsServerOptions } from './tls/certificate-store.js';
 
@@ -72,6 +73,8 @@ export interface ServerOptions {
    * and its SNI lookup); without them the server speaks plain HTTP.
    */
   https?: TlsServerOptions | undefined;
+  /** Server-side encryption: the KMS and defaults. Without it only SSE-C is available (over TLS). */
+  sse?: SseSettings | undefined;
 }
 
 /** S3 keys are at most 1024 bytes of UTF-8. */
@@ -141,7 +144,10 @@ const ANONYMOUS: AuthResult = {
  * content-type parser runs, no bodyLimit applies and any Content-Type is accepted;
  * handlers stream request.raw through readBody.
  */
-export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+export async function buildServer(serverOptions: ServerOptions): Promise<FastifyInstance> {
+  // Handlers see plaintext sizes of encrypted objects (server/sse/plaintext-object-layer.ts).
+  const opts = { ...serverOptions, objectLayer: new PlaintextObjectLayer(serverOptions.objectLayer) };
+  const sse = serverOptions.sse ?? NO_SSE;
   const logger = opts.logger.child(
     {},
     {
@@ -364,6 +370,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
           raw,
           auth,
           objectLayer: opts.objectLayer,
+          sse,
           region: opts.region,
           signal,
           log: request.log,

@@ -3,9 +3,8 @@ import { buildXml, childElement, childElements, parseXml } from './xml.js';
 
 /**
  * Default bucket encryption (ServerSideEncryptionConfiguration): validated and stored
- * as a canonical document (bucket config 'encryption'). Applying it to new objects
- * belongs to the crypto issue: until then objects are stored as sent, and responses
- * never claim server-side encryption.
+ * as a canonical document (bucket config 'encryption'); server/sse/object-encryption.ts
+ * applies it to every new object that asks for no encryption itself.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html
  */
 
@@ -42,4 +41,23 @@ export function parseEncryptionConfiguration(bytes: Uint8Array | string): string
       BucketKeyEnabled: bucketKey === undefined ? undefined : bucketKey === 'true',
     },
   });
+}
+
+/** The default encryption a stored (canonical) document asks for. */
+export interface BucketDefaultEncryption {
+  /** AES256 | aws:kms | aws:kms:dsse */
+  algorithm: string;
+  kmsKeyId: string | undefined;
+}
+
+/** Reads a document stored by parseEncryptionConfiguration (validated when it was put). */
+export function bucketDefaultEncryption(stored: string): BucketDefaultEncryption {
+  const rule = childElements(parseXml(stored), 'Rule')[0];
+  const byDefault = rule === undefined ? undefined : childElement(rule, 'ApplyServerSideEncryptionByDefault');
+  const algorithm =
+    byDefault === undefined ? undefined : childElement(byDefault, 'SSEAlgorithm')?.text.trim();
+  if (byDefault === undefined || algorithm === undefined) {
+    throw new Error('stored bucket encryption document lacks ApplyServerSideEncryptionByDefault');
+  }
+  return { algorithm, kmsKeyId: childElement(byDefault, 'KMSMasterKeyID')?.text.trim() };
 }

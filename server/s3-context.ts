@@ -5,6 +5,7 @@ import type { ObjectLayer } from '../storage/index.js';
 import type { AuthResult, CredentialLookup } from './auth/index.js';
 import type { RequestTarget } from './request-target.js';
 import type { S3Operation } from './resolve-operation.js';
+import type { SseSettings } from './sse/index.js';
 import { buildXml, type XmlObject } from './xml.js';
 
 /** Everything a handler needs about one authenticated S3 request. */
@@ -21,7 +22,10 @@ export interface S3Context {
   /** The request body source; handlers read it only through readBody (server/body). */
   raw: IncomingMessage;
   auth: AuthResult;
+  /** Sizes are plaintext sizes (server/sse/plaintext-object-layer.ts). */
   objectLayer: ObjectLayer;
+  /** Server-side encryption settings (KMS, default AEAD, auto-encryption). */
+  sse: SseSettings;
   region: string;
   /** Aborted when the client goes away before the response finished. */
   signal: AbortSignal;

@@ -178,6 +178,12 @@ export const S3_ERRORS = {
     status: 400,
     message: 'The XML you provided was not well-formed or did not validate against our published schema.',
   },
+  // Added for server-side encryption (server/sse/).
+  InvalidEncryptionAlgorithmError: {
+    status: 400,
+    message: 'The encryption request you specified is not valid. The valid value is AES256.',
+  },
+  'KMS.NotFoundException': { status: 400, message: 'Invalid keyId' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type S3ErrorCode = keyof typeof S3_ERRORS;

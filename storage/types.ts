@@ -85,6 +85,8 @@ export type BucketConfigName =
   | 'cors'
   | 'lifecycle'
   | 'encryption'
+  /** Strata's own: the AEAD of the bucket's new encrypted objects (server/sse). */
+  | 'sse-aead'
   | 'tagging'
   | 'object-lock'
   | 'ownership'

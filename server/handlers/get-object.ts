@@ -7,6 +7,13 @@ import { checksumEntries, objectResponseHeaders } from '../object-metadata.js';
 import { contentRange, resolveRange } from '../range.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
+import {
+  parseReadCustomerKey,
+  readDecrypted,
+  sseResponseHeaders,
+  storedEncryption,
+  unsealForRead,
+} from '../sse/index.js';
 import { tagCountHeader } from '../tagging.js';
 import { deleteMarkerNotAllowed, objectReadError, parseVersionId, readVersionHeader } from '../versioning.js';
 
@@ -21,6 +28,9 @@ const MAX_OPEN_ATTEMPTS = 3;
  * headers only with x-amz-checksum-mode: ENABLED on whole-object reads.
  * partNumber: see multipart-part-range.ts (a part of a multipart object is a 206 with
  * x-amz-mp-parts-count; partNumber=1 of a single-part object is the whole object).
+ * Encrypted objects (server/sse): sizes and ranges are plaintext; an SSE-C object needs its
+ * customer key (checked before anything is read, on HEAD too); only the 64 KiB packages a
+ * range touches are read and decrypted, and data that fails authentication is never sent.
  */
 export async function getObject(ctx: S3Context): Promise<S3Response> {
   return readObject(ctx, true);
@@ -36,9 +46,11 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
       message: 'Cannot specify both Range header and partNumber query parameter',
     });
   }
+  const customerKey = parseReadCustomerKey(ctx.headers);
 
   for (let attempt = 1; ; attempt++) {
     const info = await stat(ctx, versionId);
+    const encryption = await storedEncryption(ctx, info, { bucket: ctx.bucket, key: ctx.key }, customerKey);
     const part =
       partNumber === undefined
         ? undefined
@@ -47,6 +59,7 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
       ...objectResponseHeaders(info, ctx.query),
       ...lockResponseHeaders(info.metadata),
       ...tagCountHeader(info.metadata),
+      ...sseResponseHeaders(encryption?.description),
       ...(await readVersionHeader(ctx.objectLayer, ctx.bucket, info)),
     };
     const outcome = evaluatePreconditions(
@@ -88,12 +101,27 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
     if (part !== undefined) Object.assign(responseHeaders, part.headers);
     if (!withBody) return { status, headers: responseHeaders };
 
+    const plainRange = partial ? { start: range.start, end: range.end } : undefined;
     let result: GetObjectResult;
     try {
-      result = await ctx.objectLayer.getObject(ctx.bucket, ctx.key, {
-        ...(partial ? { range: { start: range.start, end: range.end } } : {}),
-        ...(versionId === undefined ? {} : { versionId }),
-      });
+      if (encryption === undefined) {
+        result = await ctx.objectLayer.getObject(ctx.bucket, ctx.key, {
+          ...(plainRange === undefined ? {} : { range: plainRange }),
+          ...(versionId === undefined ? {} : { versionId }),
+        });
+      } else {
+        const objectKey = await unsealForRead(ctx.sse, encryption);
+        // The version just described, exactly: its key opens only its packages.
+        result = await readDecrypted(
+          ctx.objectLayer,
+          encryption,
+          objectKey,
+          info,
+          plainRange,
+          info.versionId,
+          ctx.log,
+        );
+      }
     } catch (err) {
       throw objectReadError(err, { bucket: ctx.bucket, key: ctx.key }, ctx.method);
     }

@@ -6,6 +6,7 @@ import { lockMetadataForNewVersion } from '../object-lock.js';
 import { metadataFromHeaders } from '../object-metadata.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
+import { parseSseRequest, sealedBody } from '../sse/index.js';
 import { toS3Error } from '../storage-errors.js';
 import { taggingMetadataFromHeaders } from '../tagging.js';
 import { writeVersionHeader } from '../versioning.js';
@@ -25,8 +26,10 @@ export const MAX_PUT_OBJECT_BYTES = 5 * 1024 ** 3;
  * the commit (conditional-write.ts): of concurrent creators exactly one wins.
  * x-amz-tagging (URL query encoded tags) and x-amz-object-lock-* (or the bucket's
  * default retention) are stored in the version's metadata (tagging.ts, object-lock.ts).
- * Deviations: SSE and storage classes other than STANDARD are NotImplemented /
- * InvalidStorageClass for now.
+ * Server-side encryption (SSE-S3, SSE-KMS, SSE-C headers, else the bucket's default, else
+ * the server's auto-encryption): the body is sealed on its way to storage (server/sse); the
+ * ETag is the plaintext MD5 for SSE-S3 and a masked value for SSE-KMS and SSE-C, as AWS.
+ * Deviation: storage classes other than STANDARD are InvalidStorageClass for now.
  */
 export async function putObject(ctx: S3Context): Promise<S3Response> {
   rejectUnsupportedWriteHeaders(ctx.headers);
@@ -40,29 +43,35 @@ export async function putObject(ctx: S3Context): Promise<S3Response> {
     throw new S3Error('MissingContentLength');
   }
   const precondition = writePrecondition(ctx.headers, ctx.key);
+  const sealed = await sealedBody(ctx, parseSseRequest(ctx.headers), ctx);
 
   const body = readBody(ctx.raw, ctx.headers, ctx.auth);
   if (body.declaredSizeBytes > MAX_PUT_OBJECT_BYTES) {
     body.stream.destroy();
     throw new S3Error('EntityTooLarge');
   }
+  const stored = sealed.wrap(body.stream, body.declaredSizeBytes);
   let checksums: Record<string, string> = {};
   let info: ObjectInfo;
   try {
-    info = await ctx.objectLayer.putObject(ctx.bucket, ctx.key, body.stream, {
-      sizeBytes: body.declaredSizeBytes,
+    info = await ctx.objectLayer.putObject(ctx.bucket, ctx.key, stored.stream, {
+      sizeBytes: stored.sizeBytes,
       metadata,
       finalize: (): PutObjectFinal => {
         const final = body.finish();
         checksums = final.checksums;
-        return { etag: final.md5Hex, metadata: final.checksums };
+        return { etag: sealed.etag(final.md5Hex), metadata: { ...final.checksums, ...sealed.metadata() } };
       },
       signal: ctx.signal,
       ...(precondition === undefined ? {} : { precondition }),
     });
   } catch (err) {
     body.stream.destroy();
+    stored.stream.destroy();
     throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
   }
-  return { status: 200, headers: { etag: `"${info.etag}"`, ...checksums, ...writeVersionHeader(info) } };
+  return {
+    status: 200,
+    headers: { etag: `"${info.etag}"`, ...checksums, ...writeVersionHeader(info), ...sealed.responseHeaders },
+  };
 }

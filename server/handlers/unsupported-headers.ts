@@ -6,14 +6,9 @@ import { S3Error } from '../s3-errors.js';
  * Write headers whose feature is not built yet. Silently ignoring them would store an
  * object without the protection the client asked for, so they are NotImplemented.
  * ACL headers are validated here (acl.ts); each handler stores the ACL itself.
- * TODO(issue crypto): SSE-S3/KMS/C.
+ * Server-side encryption headers are validated and applied by server/sse.
  */
-const NOT_IMPLEMENTED_HEADERS = [
-  'x-amz-server-side-encryption',
-  'x-amz-server-side-encryption-customer-algorithm',
-  'x-amz-server-side-encryption-aws-kms-key-id',
-  'x-amz-website-redirect-location',
-] as const;
+const NOT_IMPLEMENTED_HEADERS = ['x-amz-website-redirect-location'] as const;
 
 export function rejectUnsupportedWriteHeaders(headers: IncomingHttpHeaders): void {
   for (const name of NOT_IMPLEMENTED_HEADERS) {
