@@ -30,6 +30,7 @@ import { headerValue } from '../object-metadata.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
 import { isS3Error, S3Error } from '../s3-errors.js';
 import { readSmallBody } from '../small-body.js';
+import { completedSizeMetadata, sseResponseHeaders, uploadDescription } from '../sse/index.js';
 import { toS3Error } from '../storage-errors.js';
 
 /**
@@ -76,6 +77,7 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<S3Respons
     if (!(isS3Error(err) && err.code === 'NoSuchUpload')) throw err;
   }
   const checksum = upload === undefined ? undefined : uploadChecksum(upload.metadata);
+  const encrypted = upload !== undefined && uploadDescription(upload.metadata) !== undefined;
   const requestedType = headerValue(ctx.headers, 'x-amz-checksum-type');
   if (
     requestedType !== undefined &&
@@ -93,7 +95,11 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<S3Respons
       parts: requested.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
       finalize: (parts) => {
         if (upload === undefined) throw new S3Error('NoSuchUpload');
-        return finalizeObject(parts, requested, checksum, expected);
+        const final = finalizeObject(parts, requested, checksum, expected);
+        if (!encrypted) return final;
+        // The parts' sizes are plaintext sizes (PlaintextObjectLayer): the object's is their sum.
+        const plainBytes = parts.reduce((sum, p) => sum + p.sizeBytes, 0);
+        return { ...final, metadata: { ...final.metadata, ...completedSizeMetadata(plainBytes) } };
       },
       ...(precondition === undefined ? {} : { precondition }),
     });
@@ -109,7 +115,10 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<S3Respons
     ...checksumXmlFields(info.metadata),
     ChecksumType: info.metadata[CHECKSUM_TYPE_METADATA],
   });
-  const headers: Record<string, string | number> = { ...res.headers };
+  const headers: Record<string, string | number> = {
+    ...res.headers,
+    ...sseResponseHeaders(uploadDescription(info.metadata)),
+  };
   if (info.versionId !== 'null') headers['x-amz-version-id'] = info.versionId;
   return { ...res, headers };
 }

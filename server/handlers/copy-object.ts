@@ -15,6 +15,16 @@ import { lockMetadataForNewVersion, lockResponseHeaders, withoutLock } from '../
 import { checksumEntries, metadataFromHeaders } from '../object-metadata.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
+import {
+  encryptionMetadata,
+  parseCopySourceCustomerKey,
+  parseSseRequest,
+  readPlaintext,
+  sealedBody,
+  sseResponseHeaders,
+  uploadDescription,
+  withoutEncryptionMetadata,
+} from '../sse/index.js';
 import { toS3Error } from '../storage-errors.js';
 import { storedTags, taggingMetadataFromHeaders, tagsMetadata, withoutTags } from '../tagging.js';
 import { NULL_VERSION_ID, parseVersionId, writeVersionHeader } from '../versioning.js';
@@ -35,6 +45,12 @@ const MAX_KEY_BYTES = 1024;
  * Copying an object onto itself must REPLACE; outside a versioning-enabled bucket it
  * only rewrites metadata, inside one it writes a new version, as AWS.
  * x-amz-copy-source-if-* failures are 412, including the "not modified" cases, as AWS.
+ * Encryption: an encrypted source is decrypted (SSE-C: with the key in
+ * x-amz-copy-source-server-side-encryption-customer-*) and the copy is sealed as the request
+ * asks (else the bucket default, else auto-encryption): any mode to any mode. A self-copy that
+ * only replaces metadata keeps the object's data and encryption, unless the request names an
+ * encryption, the object is SSE-C, or a plaintext object would now be encrypted by default:
+ * then the data is rewritten.
  */
 export async function copyObject(ctx: S3Context): Promise<S3Response> {
   rejectUnsupportedWriteHeaders(ctx.headers);
@@ -63,16 +79,25 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
   // If-Match / If-None-Match on the destination, checked atomically with the write.
   const precondition = writePrecondition(ctx.headers, ctx.key);
   const selfCopy = source.bucket === ctx.bucket && source.key === ctx.key && source.versionId === undefined;
+  const sseRequest = parseSseRequest(ctx.headers);
+  const sourceKey = parseCopySourceCustomerKey(ctx.headers);
+  const sealed = await sealedBody(ctx, sseRequest, ctx);
 
   if (selfCopy) {
-    if (replacement === undefined) {
+    if (replacement === undefined && sseRequest === undefined) {
       throw new S3Error('InvalidRequest', {
         message:
           "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       });
     }
-    if (!(await versioningEnabled(ctx))) {
-      const info = await stat(ctx, source);
+    const info = (await versioningEnabled(ctx)) ? undefined : await stat(ctx, source);
+    const kept = info === undefined ? undefined : uploadDescription(info.metadata);
+    const inPlace =
+      info !== undefined &&
+      replacement !== undefined &&
+      sseRequest === undefined &&
+      (kept === undefined ? sealed.sealing === undefined : kept.mode !== 'SSE-C');
+    if (inPlace) {
       checkCopyPreconditions(ctx, info);
       let updated: ObjectInfo;
       try {
@@ -87,6 +112,8 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
               ...(requestTags ?? tagsMetadata(storedTags(current.metadata))),
               ...lockResponseHeaders(current.metadata),
               ...acl,
+              // The data is unchanged, and so is its encryption.
+              ...encryptionMetadata(current.metadata),
             };
           },
           { touch: true },
@@ -94,30 +121,32 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
       } catch (err) {
         throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
       }
-      return copyResult(updated, undefined);
+      return copyResult(updated, undefined, sseResponseHeaders(uploadDescription(updated.metadata)));
     }
   }
 
   const lock = await lockMetadataForNewVersion(ctx.objectLayer, ctx.bucket, ctx.headers, {
     requireDigest: false,
   });
+  const sourceInfo = await stat(ctx, source);
+  checkCopyPreconditions(ctx, sourceInfo);
   let src: GetObjectResult;
   try {
-    src = await ctx.objectLayer.getObject(
-      source.bucket,
-      source.key,
-      source.versionId === undefined ? {} : { versionId: source.versionId },
-    );
+    src = await readPlaintext(ctx, source, sourceInfo, undefined, source.versionId, sourceKey);
   } catch (err) {
     throw sourceError(err, source);
   }
+  if (src.info.etag !== sourceInfo.etag || src.info.versionId !== sourceInfo.versionId) {
+    // Replaced between stat and open: the conditions were checked on another version.
+    src.stream.destroy();
+    throw new S3Error('ServiceUnavailable');
+  }
   const md5 = new Md5Stream();
   try {
-    checkCopyPreconditions(ctx, src.info);
     const checksums = Object.fromEntries(checksumEntries(src.info.metadata));
     const base: ObjectMetadata =
       replacement === undefined
-        ? withoutAcl(withoutLock(withoutTags(src.info.metadata)))
+        ? withoutEncryptionMetadata(withoutAcl(withoutLock(withoutTags(src.info.metadata))))
         : { ...replacement, ...checksums };
     const metadata: ObjectMetadata = {
       ...base,
@@ -128,10 +157,11 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
     // pipeline destroys md5 with the source's error, which fails putObject's read.
     const piping = pipeline(src.stream, md5);
     piping.catch(() => {});
-    const info = await ctx.objectLayer.putObject(ctx.bucket, ctx.key, md5, {
-      sizeBytes: src.info.sizeBytes,
+    const stored = sealed.wrap(md5, sourceInfo.sizeBytes);
+    const info = await ctx.objectLayer.putObject(ctx.bucket, ctx.key, stored.stream, {
+      sizeBytes: stored.sizeBytes,
       metadata,
-      finalize: () => ({ etag: md5.digestHex() }),
+      finalize: () => ({ etag: sealed.etag(md5.digestHex()), metadata: sealed.metadata() }),
       signal: ctx.signal,
       ...(precondition === undefined ? {} : { precondition }),
     });
@@ -140,7 +170,7 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
       source.versionId !== undefined || src.info.versionId !== NULL_VERSION_ID
         ? src.info.versionId
         : undefined;
-    return copyResult(info, sourceVersion);
+    return copyResult(info, sourceVersion, sealed.responseHeaders);
   } catch (err) {
     throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
   } finally {
@@ -149,10 +179,15 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
   }
 }
 
-function copyResult(info: ObjectInfo, sourceVersionId: string | undefined): S3Response {
+function copyResult(
+  info: ObjectInfo,
+  sourceVersionId: string | undefined,
+  sseHeaders: Record<string, string>,
+): S3Response {
   const res = xmlResponse('CopyObjectResult', { ETag: `"${info.etag}"`, LastModified: info.lastModified });
   res.headers = {
     ...res.headers,
+    ...sseHeaders,
     ...writeVersionHeader(info),
     ...(sourceVersionId === undefined ? {} : { 'x-amz-copy-source-version-id': sourceVersionId }),
   };
@@ -169,7 +204,11 @@ async function versioningEnabled(ctx: S3Context): Promise<boolean> {
 
 async function stat(ctx: S3Context, source: CopySource): Promise<ObjectInfo> {
   try {
-    return await ctx.objectLayer.getObjectInfo(source.bucket, source.key);
+    return await ctx.objectLayer.getObjectInfo(
+      source.bucket,
+      source.key,
+      source.versionId === undefined ? {} : { versionId: source.versionId },
+    );
   } catch (err) {
     throw sourceError(err, source);
   }

@@ -17,6 +17,7 @@ import { metadataFromHeaders } from '../object-metadata.js';
 import { checkPostPolicy, decodePostPolicy, missingField, verifyPostSignature } from '../post-policy.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { isS3Error, S3Error } from '../s3-errors.js';
+import { parseSseRequest, sealedBody } from '../sse/index.js';
 import { toS3Error } from '../storage-errors.js';
 import { parseTaggingXml, tagsMetadata } from '../tagging.js';
 import { buildXml, urlEncodeKey } from '../xml.js';
@@ -52,7 +53,8 @@ const DISCARD_TIMEOUT_MS = 5_000;
  *
  * Deviations: SigV2 policy signatures are accepted besides SigV4 (browser code and the
  * s3-tests suite still send them); x-amz-checksum-* fields need no policy condition;
- * SSE and object lock fields are NotImplemented. A form without policy and signature
+ * object lock fields are NotImplemented. Encryption fields (x-amz-server-side-encryption,
+ * -aws-kms-key-id, -context, -customer-*) act as PutObject's headers (server/sse). A form without policy and signature
  * is an anonymous upload: allowed only into a bucket whose ACL grants AllUsers WRITE
  * (public-read-write), with no policy conditions to check, as S3.
  */
@@ -77,11 +79,12 @@ export async function postObject(ctx: S3Context): Promise<S3Response> {
     if (upload.anonymous && !(await anonymousMayWrite(ctx.objectLayer, ctx.bucket))) {
       throw new S3Error('AccessDenied', { cause: new Error('anonymous POST upload') });
     }
-    const info = await store(ctx, upload, file);
+    const { info, sseHeaders } = await store(ctx, upload, file);
     // The rest of the form (closing boundary, ignored trailing fields) is read before
     // answering, so the connection stays usable.
     await form.finished();
-    return successResponse(ctx, upload, info);
+    const res = successResponse(ctx, upload, info);
+    return { ...res, headers: { ...res.headers, ...sseHeaders } };
   } catch (err) {
     // A small remainder is read and dropped so the client gets the error on a live
     // connection (browsers report a reset instead of the response otherwise); past
@@ -175,7 +178,15 @@ function checksumOf(fields: ReadonlyMap<string, string>): Upload['checksum'] {
   return { algorithm, expected: undefined };
 }
 
-async function store(ctx: S3Context, upload: Upload, file: BusboyFileStream): Promise<ObjectInfo> {
+async function store(
+  ctx: S3Context,
+  upload: Upload,
+  file: BusboyFileStream,
+): Promise<{ info: ObjectInfo; sseHeaders: Record<string, string> }> {
+  const sealed = await sealedBody(ctx, parseSseRequest(asHeaders(upload.fields)), {
+    bucket: ctx.bucket,
+    key: upload.key,
+  });
   const guard = new LengthRangeGuard(upload.range?.min ?? 0, upload.range?.max ?? MAX_PUT_OBJECT_BYTES);
   const verifier = new BodyVerifier({
     md5: true,
@@ -191,18 +202,21 @@ async function store(ctx: S3Context, upload: Upload, file: BusboyFileStream): Pr
   feeding.catch(() => {
     // Reported through the verifier stream to putObject, which rethrows it.
   });
+  const stored = sealed.wrap(verifier, -1);
   try {
-    return await ctx.objectLayer.putObject(ctx.bucket, upload.key, verifier, {
-      sizeBytes: -1,
+    const info = await ctx.objectLayer.putObject(ctx.bucket, upload.key, stored.stream, {
+      sizeBytes: stored.sizeBytes,
       metadata: upload.metadata,
       finalize: (): PutObjectFinal => {
         const final = verifier.digests();
-        return { etag: final.md5Hex, metadata: { ...final.checksums } };
+        return { etag: sealed.etag(final.md5Hex), metadata: { ...final.checksums, ...sealed.metadata() } };
       },
       signal: ctx.signal,
     });
+    return { info, sseHeaders: sealed.responseHeaders };
   } catch (err) {
     verifier.destroy();
+    stored.stream.destroy();
     // The guard's and verifier's own errors are already S3Errors.
     throw isS3Error(err) ? err : toS3Error(err, { bucket: ctx.bucket, key: upload.key });
   }

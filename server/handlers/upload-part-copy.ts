@@ -15,6 +15,14 @@ import {
 import { headerValue } from '../object-metadata.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
+import {
+  openUploadSealing,
+  parseCopySourceCustomerKey,
+  parseReadCustomerKey,
+  readPlaintext,
+  sealedPartBody,
+  sseResponseHeaders,
+} from '../sse/index.js';
 import { toS3Error } from '../storage-errors.js';
 import { parseCopySource } from './copy-object.js';
 
@@ -29,7 +37,9 @@ const MAX_OPEN_ATTEMPTS = 3;
  * putObjectPart; nothing is buffered. x-amz-copy-source-if-* failures are 412 (also the
  * "not modified" cases, as AWS). The part's checksum uses the upload's algorithm, else
  * CRC64NVME. A range that is not `bytes=first-last` is InvalidArgument; one outside the
- * source is InvalidRange (416).
+ * source is InvalidRange (416). An encrypted source is decrypted (its SSE-C key in
+ * x-amz-copy-source-server-side-encryption-customer-*), and the part is sealed with the
+ * upload's key like any UploadPart.
  */
 export async function uploadPartCopy(ctx: S3Context): Promise<S3Response> {
   const partNumber = parsePartNumber(ctx.query.get('partNumber'));
@@ -37,7 +47,10 @@ export async function uploadPartCopy(ctx: S3Context): Promise<S3Response> {
   const source = parseCopySourceHeader(headerValue(ctx.headers, 'x-amz-copy-source') ?? '');
   const rangeHeader = headerValue(ctx.headers, 'x-amz-copy-source-range');
   const requestedRange = rangeHeader === undefined ? undefined : parseCopyRange(rangeHeader);
+  const sourceKey = parseCopySourceCustomerKey(ctx.headers);
+  const customerKey = parseReadCustomerKey(ctx.headers);
   const upload = await loadUpload(ctx, uploadId);
+  const sealing = await openUploadSealing(ctx, upload.metadata, ctx, customerKey);
   const algorithm = uploadChecksum(upload.metadata)?.algorithm ?? DEFAULT_PART_CHECKSUM;
 
   for (let attempt = 1; ; attempt++) {
@@ -61,10 +74,7 @@ export async function uploadPartCopy(ctx: S3Context): Promise<S3Response> {
 
     let src: GetObjectResult;
     try {
-      src = await ctx.objectLayer.getObject(source.bucket, source.key, {
-        ...(range === undefined ? {} : { range }),
-        ...(source.versionId === undefined ? {} : { versionId: source.versionId }),
-      });
+      src = await readPlaintext(ctx, source, info, range, source.versionId, sourceKey);
     } catch (err) {
       throw toS3Error(err, source);
     }
@@ -83,16 +93,21 @@ export async function uploadPartCopy(ctx: S3Context): Promise<S3Response> {
       expectedChecksum: () => undefined,
       declaredSizeBytes: sizeBytes,
     });
+    const sealed = sealedPartBody(sealing, partNumber);
     let part: PartInfo;
     try {
       // pipeline destroys `hashing` with the source's error, which fails putObjectPart's read.
       const piping = pipeline(src.stream, hashing);
       piping.catch(() => {});
-      part = await ctx.objectLayer.putObjectPart(ctx.bucket, ctx.key, uploadId, partNumber, hashing, {
-        sizeBytes,
+      const stored = sealed.wrap(hashing, sizeBytes);
+      part = await ctx.objectLayer.putObjectPart(ctx.bucket, ctx.key, uploadId, partNumber, stored.stream, {
+        sizeBytes: stored.sizeBytes,
         finalize: () => {
           const digests = hashing.digests();
-          return { etag: digests.md5Hex, metadata: digests.checksums };
+          return {
+            etag: sealed.etag(digests.md5Hex),
+            metadata: { ...digests.checksums, ...sealed.metadata() },
+          };
         },
         signal: ctx.signal,
       });
@@ -108,7 +123,7 @@ export async function uploadPartCopy(ctx: S3Context): Promise<S3Response> {
       LastModified: part.lastModified,
       ...checksumXmlFields(part.metadata),
     });
-    const headers: Record<string, string | number> = { ...res.headers };
+    const headers: Record<string, string | number> = { ...res.headers, ...sseResponseHeaders(sealing) };
     if (info.versionId !== 'null') headers['x-amz-copy-source-version-id'] = info.versionId;
     return { ...res, headers };
   }

@@ -12,6 +12,7 @@ import {
 import { checksumEntries } from '../object-metadata.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
+import { openUploadSealing, parseReadCustomerKey, sealedPartBody, sseResponseHeaders } from '../sse/index.js';
 import { toS3Error } from '../storage-errors.js';
 
 /**
@@ -22,7 +23,9 @@ import { toS3Error } from '../storage-errors.js';
  * checksum: the upload's algorithm (a part sent with another algorithm is
  * InvalidRequest), or for uploads without one the algorithm the part was sent with,
  * else CRC64NVME (AWS's default) — computed here when the client sent none. The ETag
- * is the part's hex MD5. Re-uploading a part number replaces the part.
+ * is the part's hex MD5 (for SSE-KMS / SSE-C uploads a masked value, as PutObject).
+ * Re-uploading a part number replaces the part. Parts of an encrypted upload are sealed
+ * with the upload's object key; an SSE-C upload needs its customer key on every part.
  */
 export async function uploadPart(ctx: S3Context): Promise<S3Response> {
   const partNumber = parsePartNumber(ctx.query.get('partNumber'));
@@ -30,7 +33,9 @@ export async function uploadPart(ctx: S3Context): Promise<S3Response> {
   if (ctx.headers['content-length'] === undefined && ctx.headers['transfer-encoding'] === undefined) {
     throw new S3Error('MissingContentLength');
   }
+  const customerKey = parseReadCustomerKey(ctx.headers);
   const upload = await loadUpload(ctx, uploadId);
+  const sealing = await openUploadSealing(ctx, upload.metadata, ctx, customerKey);
   const algorithm = partChecksumAlgorithm(ctx.headers, uploadChecksum(upload.metadata));
   // Naming the algorithm makes readBody compute it even when the client sent no value.
   const headers =
@@ -42,22 +47,29 @@ export async function uploadPart(ctx: S3Context): Promise<S3Response> {
     body.stream.destroy();
     throw new S3Error('EntityTooLarge');
   }
+  const sealed = sealedPartBody(sealing, partNumber);
+  const stored = sealed.wrap(body.stream, body.declaredSizeBytes);
   let part: PartInfo;
   try {
-    part = await ctx.objectLayer.putObjectPart(ctx.bucket, ctx.key, uploadId, partNumber, body.stream, {
-      sizeBytes: body.declaredSizeBytes,
+    part = await ctx.objectLayer.putObjectPart(ctx.bucket, ctx.key, uploadId, partNumber, stored.stream, {
+      sizeBytes: stored.sizeBytes,
       finalize: () => {
         const final = body.finish();
-        return { etag: final.md5Hex, metadata: final.checksums };
+        return { etag: sealed.etag(final.md5Hex), metadata: { ...final.checksums, ...sealed.metadata() } };
       },
       signal: ctx.signal,
     });
   } catch (err) {
     body.stream.destroy();
+    stored.stream.destroy();
     throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
   }
   return {
     status: 200,
-    headers: { etag: `"${part.etag}"`, ...Object.fromEntries(checksumEntries(part.metadata)) },
+    headers: {
+      etag: `"${part.etag}"`,
+      ...Object.fromEntries(checksumEntries(part.metadata)),
+      ...sseResponseHeaders(sealing),
+    },
   };
 }

@@ -16,7 +16,7 @@ import {
   unsealObjectKey,
   wholeStreamRange,
 } from '../../crypto/index.js';
-import type { GetObjectResult, ObjectInfo, ObjectLayer } from '../../storage/index.js';
+import type { GetObjectResult, ObjectInfo, ObjectLayer, ObjectMetadata } from '../../storage/index.js';
 import { S3Error } from '../s3-errors.js';
 import {
   requireSecureTransport,
@@ -53,32 +53,21 @@ export interface SseReadContext {
  */
 export async function storedEncryption(
   ctx: SseReadContext,
-  info: ObjectInfo,
+  info: Pick<ObjectInfo, 'metadata'>,
   target: SseTarget,
   customerKey: SseCustomerKey | undefined,
 ): Promise<StoredEncryption | undefined> {
   if (customerKey !== undefined) requireSecureTransport(ctx);
-  let encryption: ObjectEncryption | undefined;
-  let description: SseDescription;
-  try {
-    encryption = decodeObjectEncryption(info.metadata);
-    if (encryption === undefined) {
-      if (customerKey !== undefined) {
-        throw new S3Error('InvalidRequest', {
-          message: 'The encryption parameters are not applicable to this object.',
-        });
-      }
-      return undefined;
+  const decoded = decodeStored(info.metadata);
+  if (decoded === undefined) {
+    if (customerKey !== undefined) {
+      throw new S3Error('InvalidRequest', {
+        message: 'The encryption parameters are not applicable to this object.',
+      });
     }
-    const d = describeSealedObjectKey(encryption.sealedKey);
-    description = {
-      mode: d.mode,
-      ...(d.kmsKeyName === undefined ? {} : { kmsKeyName: d.kmsKeyName }),
-      ...(d.context === undefined ? {} : { context: d.context }),
-    };
-  } catch (err) {
-    throw sseCryptoError(err);
+    return undefined;
   }
+  const { encryption, description } = decoded;
   if (description.mode === 'SSE-C') {
     if (customerKey === undefined) {
       throw new S3Error('InvalidRequest', {
@@ -100,6 +89,33 @@ export async function storedEncryption(
     });
   }
   return { encryption, description, target, customerKey, objectKey: undefined };
+}
+
+/**
+ * How a stored version (or multipart upload) is encrypted, from its metadata alone (no key
+ * is checked or opened): for response headers. Undefined when not encrypted. Throws
+ * S3Error (500) for malformed stored values.
+ */
+export function uploadDescription(metadata: ObjectMetadata): SseDescription | undefined {
+  return decodeStored(metadata)?.description;
+}
+
+function decodeStored(
+  metadata: ObjectMetadata,
+): { encryption: ObjectEncryption; description: SseDescription } | undefined {
+  try {
+    const encryption = decodeObjectEncryption(metadata);
+    if (encryption === undefined) return undefined;
+    const d = describeSealedObjectKey(encryption.sealedKey);
+    const description: SseDescription = {
+      mode: d.mode,
+      ...(d.kmsKeyName === undefined ? {} : { kmsKeyName: d.kmsKeyName }),
+      ...(d.context === undefined ? {} : { context: d.context }),
+    };
+    return { encryption, description };
+  } catch (err) {
+    throw sseCryptoError(err);
+  }
 }
 
 /** Opens the object key (KMS call for SSE-S3/KMS; customer key check for SSE-C). Throws S3Error. */

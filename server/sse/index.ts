@@ -8,11 +8,21 @@ export {
   sealedParts,
   storedEncryption,
   unsealForRead,
+  uploadDescription,
 } from './decrypt-object.js';
+export {
+  openUploadSealing,
+  type PlaintextReadContext,
+  readPlaintext,
+  type SealedPartBody,
+  sealedPartBody,
+} from './multipart-encryption.js';
 export {
   type BodySealer,
   bodySealer,
+  completedSizeMetadata,
   encryptedETag,
+  encryptionMetadata,
   NO_SSE,
   type ObjectSealing,
   objectEncryptionMetadata,

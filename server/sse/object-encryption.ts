@@ -218,11 +218,17 @@ export function objectEncryptionMetadata(
   });
 }
 
-/** Metadata of a multipart upload (and its completed object, with the total size added at completion). */
+/**
+ * Metadata of a multipart upload: no nonce base (each part has its own) and a plaintext size
+ * of 0 that CompleteMultipartUpload replaces with the sum of the parts'.
+ */
 export function uploadEncryptionMetadata(sealing: ObjectSealing): ObjectMetadata {
-  const entries = objectEncryptionMetadata(sealing, undefined, 0);
-  delete entries[SSE_METADATA.plainSize];
-  return entries;
+  return objectEncryptionMetadata(sealing, undefined, 0);
+}
+
+/** The completed object's plaintext size entry (overrides the upload's 0). */
+export function completedSizeMetadata(plainBytes: number): ObjectMetadata {
+  return { [SSE_METADATA.plainSize]: String(plainBytes) };
 }
 
 /** Metadata of one encrypted part. */
@@ -238,11 +244,23 @@ export function encryptedETag(sealing: Pick<ObjectSealing, 'mode' | 'objectKey'>
   return sealing.mode === 'SSE-S3' ? md5Hex : maskedETag(sealing.objectKey, md5Hex);
 }
 
+/** Only the encryption entries of a version's metadata (kept when only its other metadata changes). */
+export function encryptionMetadata(metadata: ObjectMetadata): ObjectMetadata {
+  const out: ObjectMetadata = {};
+  for (const [name, value] of Object.entries(metadata)) {
+    if (name.startsWith(SSE_METADATA_PREFIX)) out[name] = value;
+  }
+  return out;
+}
+
+/** Every SSE_METADATA name starts with this. */
+const SSE_METADATA_PREFIX = 'x-strata-sse-';
+
 /** Strips the encryption entries from metadata copied from another object (they belong to its key). */
 export function withoutEncryptionMetadata(metadata: ObjectMetadata): ObjectMetadata {
   const out: ObjectMetadata = {};
   for (const [name, value] of Object.entries(metadata)) {
-    if (!name.startsWith('x-strata-sse-')) out[name] = value;
+    if (!name.startsWith(SSE_METADATA_PREFIX)) out[name] = value;
   }
   return out;
 }
