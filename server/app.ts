@@ -301,6 +301,7 @@ export async function buildServer(serverOptions: ServerOptions): Promise<Fastify
               secretFor: (accessKeyId: string) => opts.credentials(accessKeyId)?.secretAccessKey,
               health: opts.health,
               metrics: opts.metrics,
+              kms: serverOptions.sse?.kms,
             }),
           );
         }

@@ -214,3 +214,64 @@ describe('metrics endpoint', () => {
     expect(text).not.toContain('missing-key');
   });
 });
+
+describe('KMS admin endpoints', () => {
+  const extraSigner = new SignatureV4({
+    service: 's3',
+    region: REGION,
+    credentials: EXTRA,
+    sha256: Sha256,
+    uriEscapePath: false,
+  });
+
+  /** A signed request whose query string is signed too (`signed` above signs paths only). */
+  async function signedWithQuery(method: string, target: string, by = signer): Promise<Answer> {
+    const host = `127.0.0.1:${port}`;
+    const url = new URL(target, `http://${host}`);
+    const req = await by.sign(
+      new HttpRequest({
+        method,
+        hostname: host,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: { host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      }),
+    );
+    return request(method, target, req.headers);
+  }
+
+  it('refuse a signer who is not root, and an unsigned request', async () => {
+    const r = await signedWithQuery('POST', '/_strata/admin/v1/kms/key/create?name=tenant-x', extraSigner);
+    expect(r.status, r.body).toBe(403);
+    expect(JSON.parse(r.body)).toMatchObject({ code: 'AccessDenied' });
+    expect((await request('GET', '/_strata/admin/v1/kms/key/list')).status).toBe(403);
+  });
+
+  it('answer 501 KmsNotConfigured to root when the server has no KMS', async () => {
+    for (const [method, path] of [
+      ['GET', '/_strata/admin/v1/kms/key/list'],
+      ['POST', '/_strata/admin/v1/kms/key/create?name=tenant-a'],
+      ['GET', '/_strata/admin/v1/kms/key/status?name=tenant-a'],
+      ['POST', '/_strata/admin/v1/kms/key/rotate?name=tenant-a'],
+      ['POST', '/_strata/admin/v1/kms/rewrap'],
+    ] as const) {
+      const r = await signedWithQuery(method, path);
+      expect(r.status, `${method} ${path}: ${r.body}`).toBe(501);
+      expect(r.headers['content-type']).toMatch(/application\/json/);
+      expect(JSON.parse(r.body)).toMatchObject({
+        code: 'KmsNotConfigured',
+        message: expect.stringContaining('STRATA_KMS_SECRET_KEY'),
+        requestId: expect.any(String),
+      });
+    }
+  });
+
+  it('answer 405 to the wrong method and 404 to an unknown KMS path', async () => {
+    const wrong = await signedWithQuery('POST', '/_strata/admin/v1/kms/key/list');
+    expect(wrong.status, wrong.body).toBe(405);
+    expect(JSON.parse(wrong.body)).toMatchObject({ code: 'MethodNotAllowed' });
+    const unknown = await signedWithQuery('POST', '/_strata/admin/v1/kms/key/delete?name=x');
+    expect(unknown.status, unknown.body).toBe(404);
+    expect(JSON.parse(unknown.body)).toMatchObject({ code: 'NotFound' });
+  });
+});

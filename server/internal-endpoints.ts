@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
+import type { Kms } from '../crypto/index.js';
 import type { ObjectLayer, StorageAdmin } from '../storage/index.js';
 import type { AuthResult } from './auth/index.js';
+import { KMS_ADMIN_PATHS, serveKmsAdmin } from './kms-admin.js';
 import type { RequestTarget } from './request-target.js';
 import type { S3Response } from './s3-context.js';
 import { isS3Error, S3Error } from './s3-errors.js';
@@ -23,6 +25,7 @@ import { type PrometheusAuthType, verifyPrometheusToken } from './telemetry/prom
  * - `GET|HEAD /_strata/health/live`, `/_strata/health/ready`, `/_strata/health/cluster`
  * - `POST /_strata/admin/v1/heal[?bucket=name]`: SigV4-signed by the root user; heals
  *   everything or one bucket and answers StorageAdmin.heal()'s report.
+ * - `/_strata/admin/v1/kms/...`: KMS keys and the re-wrap, root only (server/kms-admin.ts).
  *
  * The exact paths below, for Kubernetes probes, Prometheus and MinIO tooling. They are
  * path-style paths of the buckets `strata` and `minio`, which are reserved names for that
@@ -37,7 +40,7 @@ import { type PrometheusAuthType, verifyPrometheusToken } from './telemetry/prom
  * No endpoint here needs a SigV4 signature except the admin API.
  */
 
-type InternalEndpoint = 'live' | 'ready' | 'cluster' | 'metrics' | 'heal';
+type InternalEndpoint = 'live' | 'ready' | 'cluster' | 'metrics' | 'heal' | 'kms';
 
 const ENDPOINTS: ReadonlyMap<string, InternalEndpoint> = new Map([
   ['/_strata/health/live', 'live'],
@@ -92,10 +95,13 @@ export interface InternalRequest {
   health: HealthState | undefined;
   /** Undefined: the metrics paths answer 404. */
   metrics: MetricsAccess | undefined;
+  /** The server's KMS. Undefined (no root secret): the KMS admin calls answer 501 KmsNotConfigured. */
+  kms: Kms | undefined;
 }
 
 export async function serveInternal(req: InternalRequest): Promise<S3Response> {
-  const endpoint = ENDPOINTS.get(req.target.rawPath);
+  const kmsCall = KMS_ADMIN_PATHS.get(req.target.rawPath);
+  const endpoint = kmsCall === undefined ? ENDPOINTS.get(req.target.rawPath) : 'kms';
   const method = req.request.method;
   const writable = () => req.objectLayer.isWritable();
   try {
@@ -126,6 +132,21 @@ export async function serveInternal(req: InternalRequest): Promise<S3Response> {
         } catch (err) {
           throw toS3Error(err, { bucket });
         }
+      }
+      case 'kms': {
+        if (kmsCall === undefined) break;
+        const auth = req.authenticate();
+        if (!req.isRoot(auth.accessKeyId)) throw new S3Error('AccessDenied');
+        const answer = await serveKmsAdmin(kmsCall, {
+          method,
+          query: req.target.query,
+          kms: req.kms,
+          objectLayer: req.objectLayer,
+        });
+        return json(
+          answer.status,
+          answer.status === 200 ? answer.body : { ...answer.body, requestId: req.request.id },
+        );
       }
       case undefined:
         break;
