@@ -18,10 +18,12 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { openStorage } from '../../storage/index.js';
 import { bodyBytes, bytesFor, md5Hex } from '../helpers/data.js';
 import { createBucket, expectS3Error, expectStatus } from '../helpers/s3.js';
-import { customerKey, KMS_SECRET } from '../helpers/sse.js';
+import { customerKey, KMS_SECRET, withHeaders } from '../helpers/sse.js';
 import { uniqueBucketName, useStrataServer } from '../helpers/strata-server.js';
 
 const KiB = 1024;
@@ -403,5 +405,59 @@ describe('server-side encryption: auto-encryption and ChaCha20-Poly1305', () => 
     const whole = await getBytes(s3b, { Bucket: bucket, Key: 'auto' });
     expect(whole.bytes.equals(data)).toBe(true);
     expect(whole.res.ServerSideEncryption).toBe('AES256');
+  });
+
+  it('uses the server AEAD (ChaCha20-Poly1305) unless the bucket picks another with x-strata-sse-aead', async () => {
+    const s3 = server().client();
+    const chacha = uniqueBucketName('aead-chacha');
+    const gcm = uniqueBucketName('aead-gcm');
+    await createBucket(s3, chacha);
+    await createBucket(s3, gcm);
+    await expectS3Error(
+      s3.send(
+        withHeaders(
+          new PutBucketEncryptionCommand({
+            Bucket: gcm,
+            ServerSideEncryptionConfiguration: {
+              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+            },
+          }),
+          { 'x-strata-sse-aead': 'AES-128-CBC' },
+        ),
+      ),
+      'InvalidArgument',
+      400,
+    );
+    await s3.send(
+      withHeaders(
+        new PutBucketEncryptionCommand({
+          Bucket: gcm,
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+        }),
+        { 'x-strata-sse-aead': 'aes-256-gcm' },
+      ),
+    );
+    const data = bytesFor(PACKAGE + 3, 'aead');
+    for (const bucket of [chacha, gcm])
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'o', Body: data }));
+    const s = server();
+    await s.stop();
+    const { objectLayer } = await openStorage({ drives: s.drives, logger: pino({ level: 'silent' }) });
+    try {
+      expect((await objectLayer.getObjectInfo(chacha, 'o')).metadata['x-strata-sse-aead']).toBe(
+        'ChaCha20-Poly1305',
+      );
+      expect((await objectLayer.getObjectInfo(gcm, 'o')).metadata['x-strata-sse-aead']).toBe('AES-256-GCM');
+    } finally {
+      await objectLayer.close();
+    }
+    await s.restart();
+    for (const bucket of [chacha, gcm]) {
+      expect((await getBytes(s.client(), { Bucket: bucket, Key: 'o' })).bytes.equals(data), bucket).toBe(
+        true,
+      );
+    }
   });
 });
