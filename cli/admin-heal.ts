@@ -1,8 +1,5 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { resolveAdminEndpoint } from './admin-endpoint.js';
+import { type AdminTarget, adminRequest, describeError } from './admin-request.js';
 import type { AdminHealFlags } from './parse-command.js';
 import { DEFAULT_REGION, type Env, resolveRegion, resolveRootCredentials } from './server-config.js';
 import { UsageError } from './usage-error.js';
@@ -10,15 +7,8 @@ import { UsageError } from './usage-error.js';
 /** The admin heal call; see docs/ARCHITECTURE.md (the `/_strata/` namespace). */
 export const ADMIN_HEAL_PATH = '/_strata/admin/v1/heal';
 
-/** Largest admin response we read; a heal report is a few hundred bytes. */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-export interface AdminHealConfig {
-  endpoint: URL;
+export interface AdminHealConfig extends AdminTarget {
   bucket: string | undefined;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
 }
 
 /** The counts a heal reports (the server's JSON body). */
@@ -60,35 +50,7 @@ export function resolveAdminHealConfig(flags: AdminHealFlags, env: Env): AdminHe
  */
 export async function adminHeal(config: AdminHealConfig): Promise<HealCounts> {
   const query: Record<string, string> = config.bucket === undefined ? {} : { bucket: config.bucket };
-  const signer = new SignatureV4({
-    service: 's3',
-    region: config.region,
-    credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey },
-    sha256: Sha256,
-    // S3 signs the path as sent, without a second round of escaping.
-    uriEscapePath: false,
-  });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: config.endpoint.protocol,
-    hostname: config.endpoint.hostname,
-    port: config.endpoint.port === '' ? undefined : Number(config.endpoint.port),
-    path: ADMIN_HEAL_PATH,
-    query,
-    headers: { host: config.endpoint.host },
-  });
-
-  const queryString = Object.entries(query)
-    .map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}`)
-    .join('&');
-  const { status, body } = await send(
-    config.endpoint,
-    `${ADMIN_HEAL_PATH}${queryString ? `?${queryString}` : ''}`,
-    {
-      ...signed.headers,
-      'content-length': '0',
-    },
-  );
+  const { status, body } = await adminRequest(config, 'POST', ADMIN_HEAL_PATH, query);
   if (status !== 200) {
     throw new Error(`${config.endpoint.origin} answered ${status}${describeError(body)}`);
   }
@@ -114,75 +76,6 @@ export function formatHealCounts(
       ? 'Heal complete.'
       : `Heal incomplete: ${counts.objectsFailed} object(s) have fewer good shards than data shards.`;
   return `Heal of ${scope} on ${config.endpoint.origin}\n${lines.join('\n')}\n${verdict}\n`;
-}
-
-/** RFC 3986 unreserved characters stay; everything else is %XX (SigV4's UriEncode). */
-function uriEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-function send(
-  endpoint: URL,
-  path: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; body: string }> {
-  const request = endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        method: 'POST',
-        hostname: endpoint.hostname.replace(/^\[|\]$/g, ''),
-        port: endpoint.port,
-        path,
-        headers,
-      },
-      (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_RESPONSE_BYTES) {
-            res.destroy(
-              new Error(`${endpoint.origin} sent a response larger than ${MAX_RESPONSE_BYTES} bytes`),
-            );
-            return;
-          }
-          chunks.push(chunk);
-        });
-        res.on('error', reject);
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      const hint = err.code === 'ECONNREFUSED' ? ' (is strata server running there?)' : '';
-      reject(new Error(`cannot reach ${endpoint.origin}: ${err.message}${hint}`, { cause: err }));
-    });
-    req.end();
-  });
-}
-
-/** `: Code (Message)` from a JSON (`{code, message}`) or S3 XML error body, else the start of the body. */
-function describeError(body: string): string {
-  let code: string | undefined;
-  let message: string | undefined;
-  try {
-    const parsed = JSON.parse(body) as { code?: unknown; message?: unknown };
-    code = typeof parsed.code === 'string' ? parsed.code : undefined;
-    message = typeof parsed.message === 'string' ? parsed.message : undefined;
-  } catch {
-    code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
-    message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
-  }
-  if (code !== undefined) {
-    return `: ${code}${message ? ` (${message})` : ''}`;
-  }
-  const text = body.trim().slice(0, 200);
-  return text === '' ? '' : `: ${text}`;
 }
 
 function parseCounts(body: string): HealCounts {
