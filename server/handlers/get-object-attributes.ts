@@ -4,6 +4,7 @@ import { CHECKSUM_TYPE_METADATA, checksumXmlFields } from '../multipart-upload.j
 import { headerValue } from '../object-metadata.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
+import { parseReadCustomerKey, sseResponseHeaders, storedEncryption } from '../sse/index.js';
 import { toS3Error } from '../storage-errors.js';
 import type { XmlObject } from '../xml.js';
 
@@ -37,6 +38,13 @@ export async function getObjectAttributes(ctx: S3Context): Promise<S3Response> {
   } catch (err) {
     throw toS3Error(err, { bucket: ctx.bucket, key: ctx.key });
   }
+  // An SSE-C object's attributes need its customer key, as its data does (AWS).
+  const encryption = await storedEncryption(
+    ctx,
+    info,
+    { bucket: ctx.bucket, key: ctx.key },
+    parseReadCustomerKey(ctx.headers),
+  );
 
   const body: Record<string, XmlObject[keyof XmlObject]> = {};
   if (wanted.has('ETag')) body.ETag = info.etag;
@@ -71,6 +79,7 @@ export async function getObjectAttributes(ctx: S3Context): Promise<S3Response> {
   const headers: Record<string, string | number> = {
     ...res.headers,
     'last-modified': info.lastModified.toUTCString(),
+    ...sseResponseHeaders(encryption?.description),
   };
   if (info.versionId !== 'null') headers['x-amz-version-id'] = info.versionId;
   return { ...res, headers };

@@ -5,9 +5,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ObjectAttributes,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -139,6 +141,16 @@ describe('server-side encryption', () => {
       403,
     );
     await expectStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'c', ...other })), 403);
+    // GetObjectAttributes needs the key too, and reports the plaintext size.
+    const attributes = {
+      Bucket: bucket,
+      Key: 'c',
+      ObjectAttributes: ['ObjectSize', 'ETag'] as ObjectAttributes[],
+    };
+    await expectS3Error(s3.send(new GetObjectAttributesCommand(attributes)), 'InvalidRequest', 400);
+    const attrs = await s3.send(new GetObjectAttributesCommand({ ...attributes, ...headers }));
+    expect(attrs.ObjectSize).toBe(body.length);
+    expect(`"${attrs.ETag}"`).toBe(put.ETag);
     // A key for an object that is not SSE-C.
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: 'p' }));
     await expectS3Error(
