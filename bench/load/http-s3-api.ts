@@ -16,6 +16,9 @@ import {
   type S3Api,
   S3RequestError,
   type S3Target,
+  type SseHeaders,
+  type SseMode,
+  sseHeaders,
   xmlElement,
 } from './s3-api.js';
 
@@ -65,7 +68,7 @@ interface Call {
   bucket: string;
   key?: string;
   query?: Record<string, string>;
-  headers?: Record<string, string>;
+  headers?: Readonly<Record<string, string>>;
   body?: PatternBody | Buffer;
   /** Receives the body of a 2xx answer instead of collecting it as text. */
   onChunk?: (chunk: Buffer) => void;
@@ -77,8 +80,11 @@ export class HttpS3Api implements S3Api {
   private readonly url: URL;
   private readonly agent: Agent;
   private readonly signer: SignatureV4;
+  private readonly sse: SseHeaders;
 
-  constructor(target: S3Target, maxSockets: number) {
+  /** `sse`: the encryption headers added to writes (and, for SSE-C, to reads and parts). */
+  constructor(target: S3Target, maxSockets: number, sse: SseMode = 'none') {
+    this.sse = sseHeaders(sse);
     this.url = new URL(target.endpoint);
     if (this.url.protocol !== 'http:')
       throw new Error(`only http:// endpoints are supported: ${target.endpoint}`);
@@ -106,7 +112,7 @@ export class HttpS3Api implements S3Api {
   }
 
   async putObject(bucket: string, key: string, body: PatternBody): Promise<void> {
-    await this.call({ operation: 'PutObject', method: 'PUT', bucket, key, body });
+    await this.call({ operation: 'PutObject', method: 'PUT', bucket, key, body, headers: this.sse.write });
   }
 
   async getObject(bucket: string, key: string, onChunk: (chunk: Buffer) => void): Promise<number> {
@@ -116,6 +122,7 @@ export class HttpS3Api implements S3Api {
       method: 'GET',
       bucket,
       key,
+      headers: this.sse.read,
       onChunk: (chunk) => {
         bytes += chunk.length;
         onChunk(chunk);
@@ -125,7 +132,13 @@ export class HttpS3Api implements S3Api {
   }
 
   async headObject(bucket: string, key: string): Promise<number> {
-    const answer = await this.call({ operation: 'HeadObject', method: 'HEAD', bucket, key });
+    const answer = await this.call({
+      operation: 'HeadObject',
+      method: 'HEAD',
+      bucket,
+      key,
+      headers: this.sse.read,
+    });
     return Number(answer.headers['content-length']);
   }
 
@@ -153,6 +166,7 @@ export class HttpS3Api implements S3Api {
       bucket,
       key,
       query: { uploads: '' },
+      headers: this.sse.write,
     });
     const uploadId = xmlElement(answer.text, 'UploadId');
     if (!uploadId) throw new Error('CreateMultipartUpload: no UploadId in the answer');
@@ -173,6 +187,7 @@ export class HttpS3Api implements S3Api {
       key,
       query: { partNumber: String(partNumber), uploadId },
       body,
+      headers: this.sse.read,
     });
     const etag = answer.headers.etag;
     if (!etag) throw new Error('UploadPart: no ETag in the answer');

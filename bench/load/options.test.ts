@@ -24,6 +24,7 @@ describe('parseLoadArgs', () => {
     expect(o.maxOps).toBe(0);
     expect(o.keep).toBe(false);
     expect(o.client).toBe('http');
+    expect(o.sse).toBe('none');
     expect(options(['small']).sizeBytes).toBe(4096);
     expect(options(['list']).concurrency).toBe(1);
     expect(options(['list']).objects).toBe(10_000);
@@ -59,6 +60,8 @@ describe('parseLoadArgs', () => {
       '2',
       '--client',
       'sdk',
+      '--sse',
+      'kms',
       '--seed',
       '9',
       '--keep',
@@ -80,10 +83,15 @@ describe('parseLoadArgs', () => {
       objects: 7,
       prepareConcurrency: 2,
       client: 'sdk',
+      sse: 'kms',
       seed: 9,
       keep: true,
       progress: false,
     });
+  });
+
+  it.each(['none', 's3', 'kms', 'c'])('reads --sse %s', (mode) => {
+    expect(options(['put', '--sse', mode]).sse).toBe(mode);
   });
 
   it('answers help', () => {
@@ -98,6 +106,8 @@ describe('parseLoadArgs', () => {
     [['put', '--size', 'big'], /not a size/],
     [['put', '--duration', '0s'], /--duration/],
     [['put', '--client', 'curl'], /--client/],
+    [['put', '--sse', 'aes'], /--sse must be one of none, s3, kms, c/],
+    [['put', '--sse', 'S3'], /--sse/],
     [['put', '--endpoint', 'nope'], /--endpoint/],
     [['put', '--nope'], /Unknown option/],
   ])('rejects %j', (argv, message) => {

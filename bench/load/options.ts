@@ -1,6 +1,7 @@
 /** Command line of the load generator: `npm run bench -- <workload> [options]`. */
 import { parseArgs } from 'node:util';
 import type { LoadOptions } from './run.js';
+import { isSseMode, SSE_MODES } from './s3-api.js';
 import { parseDuration, parseSize } from './units.js';
 import { isWorkload, WORKLOADS, type WorkloadName } from './workloads.js';
 
@@ -30,6 +31,10 @@ Options:
   --objects N             objects to prepare for get/mixed/list (default 100; list 10000)
   --prepare-concurrency N PUTs in flight while preparing and deletes while cleaning up (default 32)
   --client http|sdk       node:http + SigV4 UNSIGNED-PAYLOAD (default), or @aws-sdk/client-s3
+  --sse none|s3|kms|c     server-side encryption of PUTs, prepared objects and uploads (default none):
+                          SSE-S3 (AES256), SSE-KMS (aws:kms, the server's default key), or SSE-C
+                          with a fixed generated key, sent on GETs, HEADs and parts too (a server
+                          on plain HTTP must allow it: Strata's STRATA_SSEC_ALLOW_HTTP=1)
   --seed N                seed of the body pattern and random choices (default 1)
   --keep                  keep the objects (and the bucket) instead of deleting them
   --quiet                 no progress lines on stderr
@@ -78,6 +83,7 @@ export function parseLoadArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
       objects: { type: 'string' },
       'prepare-concurrency': { type: 'string' },
       client: { type: 'string' },
+      sse: { type: 'string' },
       seed: { type: 'string' },
       keep: { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -92,6 +98,8 @@ export function parseLoadArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
   if (extra.length > 0) throw new Error(`unexpected argument "${extra[0]}"`);
   const client = values.client ?? 'http';
   if (client !== 'http' && client !== 'sdk') throw new Error(`--client must be http or sdk, got "${client}"`);
+  const sse = values.sse ?? 'none';
+  if (!isSseMode(sse)) throw new Error(`--sse must be one of ${SSE_MODES.join(', ')}, got "${sse}"`);
   const endpoint = values.endpoint ?? env.STRATA_BENCH_ENDPOINT ?? 'http://127.0.0.1:9000';
   try {
     new URL(endpoint);
@@ -114,6 +122,7 @@ export function parseLoadArgs(argv: readonly string[], env: NodeJS.ProcessEnv = 
         region: values.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
       },
       client,
+      sse,
       bucket: values.bucket ?? 'strata-bench',
       sizeBytes,
       partSizeBytes,

@@ -28,6 +28,8 @@ export interface LoadResult {
   workload: string;
   endpoint: string;
   client: string;
+  /** The `--sse` mode, when not none. */
+  sse?: string;
   bucket: string;
   sizeBytes: number;
   partSizeBytes?: number;
@@ -95,6 +97,7 @@ export function buildResult(parts: {
     const uploads = meter.syntheticStats().find(([op]) => op === 'MultipartUpload')?.[1];
     if (uploads) result.uploads = summarizeOp(uploads, elapsed);
   }
+  if (options.sse !== undefined && options.sse !== 'none') result.sse = options.sse;
   if (parts.prepare) result.prepare = parts.prepare;
   if (parts.finalCheck) result.finalCheck = parts.finalCheck;
   if (parts.cleanup) result.cleanup = parts.cleanup;
@@ -136,7 +139,8 @@ export function formatReport(r: LoadResult): string {
   const part = r.partSizeBytes ? ` in ${formatSize(r.partSizeBytes)} parts` : '';
   lines.push(
     `${r.workload}: ${formatSize(r.sizeBytes)}${part}, concurrency ${r.concurrency}, ` +
-      `${formatDuration(r.elapsedMs)} (stopped by ${r.stoppedBy}), ${r.endpoint}, client ${r.client}`,
+      `${formatDuration(r.elapsedMs)} (stopped by ${r.stoppedBy}), ${r.endpoint}, client ${r.client}` +
+      (r.sse ? `, --sse ${r.sse}` : ''),
   );
   if (r.prepare) {
     const p = r.prepare;

@@ -9,7 +9,7 @@ import { makePattern } from './pattern.js';
 import type { CleanupReport, LoadResult, PrepareReport } from './report.js';
 import { buildResult } from './report.js';
 import { Meter, runWorkers, startProgress } from './runner.js';
-import type { S3Api, S3Target } from './s3-api.js';
+import type { S3Api, S3Target, SseMode } from './s3-api.js';
 import { SdkS3Api } from './sdk-s3-api.js';
 import { formatNumber } from './units.js';
 import {
@@ -27,6 +27,8 @@ export interface LoadOptions {
   workload: WorkloadName;
   target: S3Target;
   client: ClientKind;
+  /** Server-side encryption of PUTs, prepared objects and uploads (SSE-C: of reads too); default none. */
+  sse?: SseMode;
   bucket: string;
   sizeBytes: number;
   partSizeBytes: number;
@@ -56,8 +58,13 @@ export function needsPreparedObjects(workload: WorkloadName): boolean {
   return workload === 'get' || workload === 'mixed' || workload === 'list';
 }
 
-export function createApi(client: ClientKind, target: S3Target, maxSockets: number): S3Api {
-  return client === 'sdk' ? new SdkS3Api(target, maxSockets) : new HttpS3Api(target, maxSockets);
+export function createApi(
+  client: ClientKind,
+  target: S3Target,
+  maxSockets: number,
+  sse: SseMode = 'none',
+): S3Api {
+  return client === 'sdk' ? new SdkS3Api(target, maxSockets, sse) : new HttpS3Api(target, maxSockets, sse);
 }
 
 /** A fresh key prefix for one run, so runs never see each other's objects. */
@@ -183,6 +190,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     options.client,
     options.target,
     Math.max(options.concurrency, options.prepareConcurrency),
+    options.sse,
   );
   const pattern = makePattern(options.seed);
   const label = `[${options.label ?? name}]`;

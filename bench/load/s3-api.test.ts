@@ -1,5 +1,14 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeXmlText, encodeRfc3986, objectPath, parseListObjectsV2, xmlElement } from './s3-api.js';
+import {
+  BENCH_SSE_C_KEY,
+  decodeXmlText,
+  encodeRfc3986,
+  objectPath,
+  parseListObjectsV2,
+  sseHeaders,
+  xmlElement,
+} from './s3-api.js';
 
 describe('S3 answer parsing', () => {
   it('reads keys and the continuation token of a ListObjectsV2 page', () => {
@@ -33,5 +42,30 @@ describe('request paths', () => {
     expect(objectPath('b')).toBe('/b');
     expect(objectPath('b', 'dir/a b+c!*')).toBe('/b/dir/a%20b%2Bc%21%2A');
     expect(encodeRfc3986("(')~")).toBe('%28%27%29~');
+  });
+});
+
+describe('sseHeaders', () => {
+  it('adds nothing without encryption', () => {
+    expect(sseHeaders('none')).toEqual({ write: {}, read: {} });
+  });
+
+  it('asks for SSE-S3 and SSE-KMS on writes only', () => {
+    expect(sseHeaders('s3')).toEqual({ write: { 'x-amz-server-side-encryption': 'AES256' }, read: {} });
+    expect(sseHeaders('kms')).toEqual({ write: { 'x-amz-server-side-encryption': 'aws:kms' }, read: {} });
+  });
+
+  it('sends the same SSE-C key and its MD5 on writes and reads', () => {
+    const { write, read } = sseHeaders('c');
+    expect(read).toEqual(write);
+    expect(BENCH_SSE_C_KEY).toHaveLength(32);
+    expect(write).toEqual({
+      'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+      'x-amz-server-side-encryption-customer-key': BENCH_SSE_C_KEY.toString('base64'),
+      'x-amz-server-side-encryption-customer-key-md5': createHash('md5')
+        .update(BENCH_SSE_C_KEY)
+        .digest('base64'),
+    });
+    expect(sseHeaders('c').write).toEqual(write);
   });
 });

@@ -3,6 +3,7 @@
  * `HttpS3Api` (node:http + SigV4 with UNSIGNED-PAYLOAD, the default) and `SdkS3Api`
  * (@aws-sdk/client-s3), so their client-side cost can be compared (`--client`).
  */
+import { createHash } from 'node:crypto';
 
 /** Where to send requests and how to sign them. */
 export interface S3Target {
@@ -11,6 +12,52 @@ export interface S3Target {
   accessKeyId: string;
   secretAccessKey: string;
   region: string;
+}
+
+/**
+ * Server-side encryption the generator asks for (`--sse`): none, SSE-S3 (`AES256`), SSE-KMS
+ * (`aws:kms` with the server's default key) or SSE-C with BENCH_SSE_C_KEY.
+ */
+export const SSE_MODES = ['none', 's3', 'kms', 'c'] as const;
+export type SseMode = (typeof SSE_MODES)[number];
+
+export function isSseMode(text: string): text is SseMode {
+  return (SSE_MODES as readonly string[]).includes(text);
+}
+
+/**
+ * The SSE-C customer key of every run: fixed (derived from a constant), so objects kept with
+ * `--keep` can be read by a later run. A benchmark key, not a secret.
+ */
+export const BENCH_SSE_C_KEY: Buffer = createHash('sha256').update('strata-bench SSE-C key').digest();
+
+/** Request headers of one SSE mode (lower-case names, as node:http and SigV4 want them). */
+export interface SseHeaders {
+  /** PutObject and CreateMultipartUpload: what to encrypt with. */
+  write: Readonly<Record<string, string>>;
+  /** GetObject, HeadObject and UploadPart: only SSE-C repeats its key there; empty otherwise. */
+  read: Readonly<Record<string, string>>;
+}
+
+export function sseHeaders(mode: SseMode): SseHeaders {
+  switch (mode) {
+    case 'none':
+      return { write: {}, read: {} };
+    case 's3':
+      return { write: { 'x-amz-server-side-encryption': 'AES256' }, read: {} };
+    case 'kms':
+      return { write: { 'x-amz-server-side-encryption': 'aws:kms' }, read: {} };
+    case 'c': {
+      const customer = {
+        'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+        'x-amz-server-side-encryption-customer-key': BENCH_SSE_C_KEY.toString('base64'),
+        'x-amz-server-side-encryption-customer-key-md5': createHash('md5')
+          .update(BENCH_SSE_C_KEY)
+          .digest('base64'),
+      };
+      return { write: customer, read: customer };
+    }
+  }
 }
 
 /** A request body taken from the shared pattern: the caller never allocates object-sized buffers. */

@@ -22,13 +22,46 @@ import {
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { type ListPage, type PatternBody, type S3Api, S3RequestError, type S3Target } from './s3-api.js';
+import {
+  BENCH_SSE_C_KEY,
+  type ListPage,
+  type PatternBody,
+  type S3Api,
+  S3RequestError,
+  type S3Target,
+  type SseMode,
+} from './s3-api.js';
+
+/** The SDK's input fields of one SSE mode: for writes, and (SSE-C only) for reads and parts. */
+function sseParams(mode: SseMode): { write: SseParams; read: SseParams } {
+  switch (mode) {
+    case 'none':
+      return { write: {}, read: {} };
+    case 's3':
+      return { write: { ServerSideEncryption: 'AES256' }, read: {} };
+    case 'kms':
+      return { write: { ServerSideEncryption: 'aws:kms' }, read: {} };
+    case 'c': {
+      // A base64 string of 32 bytes is sent as it is; the SDK adds the key's MD5.
+      const customer = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: BENCH_SSE_C_KEY.toString('base64') };
+      return { write: customer, read: customer };
+    }
+  }
+}
+
+interface SseParams {
+  ServerSideEncryption?: 'AES256' | 'aws:kms';
+  SSECustomerAlgorithm?: string;
+  SSECustomerKey?: string;
+}
 
 export class SdkS3Api implements S3Api {
   private readonly client: S3Client;
   private readonly agent: Agent;
+  private readonly sse: { write: SseParams; read: SseParams };
 
-  constructor(target: S3Target, maxSockets: number) {
+  constructor(target: S3Target, maxSockets: number, sse: SseMode = 'none') {
+    this.sse = sseParams(sse);
     this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
     this.client = new S3Client({
       endpoint: target.endpoint,
@@ -68,6 +101,7 @@ export class SdkS3Api implements S3Api {
           Key: key,
           Body: Readable.from(body.chunks(), { objectMode: false }),
           ContentLength: body.sizeBytes,
+          ...this.sse.write,
         }),
       ),
     );
@@ -75,7 +109,7 @@ export class SdkS3Api implements S3Api {
 
   async getObject(bucket: string, key: string, onChunk: (chunk: Buffer) => void): Promise<number> {
     const answer = await this.call('GetObject', () =>
-      this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+      this.client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...this.sse.read })),
     );
     let bytes = 0;
     for await (const chunk of answer.Body as Readable) {
@@ -87,7 +121,7 @@ export class SdkS3Api implements S3Api {
 
   async headObject(bucket: string, key: string): Promise<number> {
     const answer = await this.call('HeadObject', () =>
-      this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })),
+      this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...this.sse.read })),
     );
     return answer.ContentLength ?? Number.NaN;
   }
@@ -122,7 +156,7 @@ export class SdkS3Api implements S3Api {
 
   async createMultipartUpload(bucket: string, key: string): Promise<string> {
     const answer = await this.call('CreateMultipartUpload', () =>
-      this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key })),
+      this.client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...this.sse.write })),
     );
     if (!answer.UploadId) throw new Error('CreateMultipartUpload: no UploadId in the answer');
     return answer.UploadId;
@@ -144,6 +178,7 @@ export class SdkS3Api implements S3Api {
           PartNumber: partNumber,
           Body: Readable.from(body.chunks(), { objectMode: false }),
           ContentLength: body.sizeBytes,
+          ...this.sse.read,
         }),
       ),
     );

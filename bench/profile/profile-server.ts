@@ -3,6 +3,7 @@
  *
  *     npx tsx bench/profile/profile-server.ts [--root DIR] [--workload put|get] [--size 16MiB]
  *         [--concurrency 4] [--duration 10s] [--repeat 1] [--objects 16] [--prof DIR] [--top 25]
+ *         [--sse none|s3|kms|c]
  *
  * Starts `node [--cpu-prof] DIR/bin/strata.js server` (DIR: the repo, built with `npm run build`,
  * or any other built tree) on 4 fresh temp drives, runs the workload `--repeat` times with the
@@ -13,7 +14,8 @@
  * samples wall time: a main thread that is runnable but preempted (2 shared cores) is charged
  * to whatever it was doing. `--perf FILE` records on-CPU samples of every thread of the first
  * run with `perf record` instead (`perf report -i FILE --sort comm,dso,sym`); `--node-arg X`
- * passes options to the server's node.
+ * passes options to the server's node. The server inherits this environment (STRATA_KMS_SECRET_KEY
+ * for `--sse s3|kms`, STRATA_SSEC_ALLOW_HTTP=1 for `--sse c`, STRATA_SSE_AEAD).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runLoad } from '../load/run.js';
+import { isSseMode } from '../load/s3-api.js';
 import { parseDuration, parseSize } from '../load/units.js';
 import type { WorkloadName } from '../load/workloads.js';
 import { formatSummary, summarizeProfile } from './cpuprofile-summary.js';
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
       'node-arg': { type: 'string', multiple: true },
       perf: { type: 'string' },
       top: { type: 'string' },
+      sse: { type: 'string' },
     },
   });
   const root = resolve(values.root ?? REPO_ROOT);
@@ -143,6 +147,8 @@ async function main(): Promise<void> {
   const concurrency = Number(values.concurrency ?? 4);
   const durationMs = parseDuration(values.duration ?? '10s');
   const repeat = Number(values.repeat ?? 1);
+  const sse = values.sse ?? 'none';
+  if (!isSseMode(sse)) throw new Error('--sse must be none, s3, kms or c');
   const profDir = values.prof ? resolve(values.prof) : undefined;
 
   const nodeArgs = values['node-arg'] ?? [];
@@ -158,6 +164,7 @@ async function main(): Promise<void> {
         workload,
         target: { endpoint, region: 'us-east-1', ...CREDENTIALS },
         client: 'http',
+        sse,
         bucket: 'strata-profile',
         sizeBytes,
         partSizeBytes: 5 * 1024 * 1024,
@@ -192,7 +199,7 @@ async function main(): Promise<void> {
         .map(([g, s]) => `${g} ${perMib(s)}`)
         .join(', ');
       process.stdout.write(
-        `${workload} ${values.size ?? '16MiB'} c=${concurrency} run ${run}: ${r.total.mibPerSec.toFixed(1)} MiB/s, ` +
+        `${workload} ${values.size ?? '16MiB'} c=${concurrency} sse=${sse} run ${run}: ${r.total.mibPerSec.toFixed(1)} MiB/s, ` +
           `${r.total.ops} ops, ${r.errors} errors, p50 ${r.total.latencyMs.p50.toFixed(0)} ms; server CPU ` +
           `${perMib(totalCpu)} ms/MiB (${groups}); client CPU ${((1000 * (r.clientCpu.userMs + r.clientCpu.systemMs)) / 1000 / Math.max(mib, 1e-9)).toFixed(2)} ms/MiB; ` +
           `load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 1).join('')}\n`,
