@@ -50,10 +50,7 @@ import {
  * code lands (the test prints the names it finds in the sources). A name in neither the sources
  * nor this list fails the test.
  */
-const PENDING_ENV_VARS: Record<string, string> = {
-  // crypto/ parses it, but main.ts does not start the KMS until issue 5's wiring lands.
-  STRATA_KMS_SECRET_KEY: 'issue 5: built-in KMS root secret',
-};
+const PENDING_ENV_VARS: Record<string, string> = {};
 
 /** URL paths the deployment files use that the server does not serve yet. Same rule: must shrink to empty. */
 const PENDING_PATHS: Record<string, string> = {};
