@@ -18,7 +18,7 @@ import { S3Error } from '../s3-errors.js';
 import {
   openUploadSealing,
   parseCopySourceCustomerKey,
-  parseReadCustomerKey,
+  parsePartCustomerKey,
   readPlaintext,
   sealedPartBody,
   sseResponseHeaders,
@@ -48,7 +48,7 @@ export async function uploadPartCopy(ctx: S3Context): Promise<S3Response> {
   const rangeHeader = headerValue(ctx.headers, 'x-amz-copy-source-range');
   const requestedRange = rangeHeader === undefined ? undefined : parseCopyRange(rangeHeader);
   const sourceKey = parseCopySourceCustomerKey(ctx.headers);
-  const customerKey = parseReadCustomerKey(ctx.headers);
+  const customerKey = parsePartCustomerKey(ctx.headers);
   const upload = await loadUpload(ctx, uploadId);
   const sealing = await openUploadSealing(ctx, upload.metadata, ctx, customerKey);
   const algorithm = uploadChecksum(upload.metadata)?.algorithm ?? DEFAULT_PART_CHECKSUM;

@@ -12,7 +12,7 @@ import {
 import { checksumEntries } from '../object-metadata.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { S3Error } from '../s3-errors.js';
-import { openUploadSealing, parseReadCustomerKey, sealedPartBody, sseResponseHeaders } from '../sse/index.js';
+import { openUploadSealing, parsePartCustomerKey, sealedPartBody, sseResponseHeaders } from '../sse/index.js';
 import { toS3Error } from '../storage-errors.js';
 
 /**
@@ -33,7 +33,7 @@ export async function uploadPart(ctx: S3Context): Promise<S3Response> {
   if (ctx.headers['content-length'] === undefined && ctx.headers['transfer-encoding'] === undefined) {
     throw new S3Error('MissingContentLength');
   }
-  const customerKey = parseReadCustomerKey(ctx.headers);
+  const customerKey = parsePartCustomerKey(ctx.headers);
   const upload = await loadUpload(ctx, uploadId);
   const sealing = await openUploadSealing(ctx, upload.metadata, ctx, customerKey);
   const algorithm = partChecksumAlgorithm(ctx.headers, uploadChecksum(upload.metadata));

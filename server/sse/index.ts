@@ -45,6 +45,7 @@ export { sseCryptoError } from './sse-errors.js';
 export {
   kmsKeyName,
   parseCopySourceCustomerKey,
+  parsePartCustomerKey,
   parseReadCustomerKey,
   parseSseRequest,
   SSE_CUSTOMER_HEADERS,

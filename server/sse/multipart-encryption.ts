@@ -3,7 +3,14 @@ import { pipeline } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { objectBinding } from '../../crypto/index.js';
 import type { GetObjectResult, ObjectInfo, ObjectLayer, ObjectMetadata } from '../../storage/index.js';
-import { readDecrypted, type SseReadContext, storedEncryption, unsealForRead } from './decrypt-object.js';
+import { isS3Error, S3Error } from '../s3-errors.js';
+import {
+  readDecrypted,
+  type SseReadContext,
+  type StoredEncryption,
+  storedEncryption,
+  unsealForRead,
+} from './decrypt-object.js';
 import {
   bodySealer,
   encryptedETag,
@@ -27,7 +34,20 @@ export async function openUploadSealing(
   target: SseTarget,
   customerKey: SseCustomerKey | undefined,
 ): Promise<ObjectSealing | undefined> {
-  const stored = await storedEncryption(ctx, { metadata: uploadMetadata }, target, customerKey);
+  let stored: StoredEncryption | undefined;
+  try {
+    stored = await storedEncryption(ctx, { metadata: uploadMetadata }, target, customerKey);
+  } catch (err) {
+    // Another customer key than the upload's: S3 answers a part with InvalidArgument.
+    if (isS3Error(err) && err.code === 'AccessDenied') {
+      throw new S3Error('InvalidArgument', {
+        message: 'The provided encryption parameters did not match the ones used originally.',
+        cause: err,
+        extra: { ArgumentName: 'x-amz-server-side-encryption-customer-key', ArgumentValue: '' },
+      });
+    }
+    throw err;
+  }
   if (stored === undefined) return undefined;
   const objectKey = await unsealForRead(ctx.sse, stored);
   return {

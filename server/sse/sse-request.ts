@@ -123,6 +123,15 @@ export function parseReadCustomerKey(headers: IncomingHttpHeaders): SseCustomerK
   return parseCustomerKey(headers, CUSTOMER);
 }
 
+/**
+ * The SSE-C key of an UploadPart / UploadPartCopy target, undefined when none is given. The
+ * upload's encryption was fixed at CreateMultipartUpload: other SSE headers on a part are
+ * ignored, as S3 does.
+ */
+export function parsePartCustomerKey(headers: IncomingHttpHeaders): SseCustomerKey | undefined {
+  return parseCustomerKey(headers, CUSTOMER);
+}
+
 /** The copy source's SSE-C key (x-amz-copy-source-server-side-encryption-customer-*), if given. */
 export function parseCopySourceCustomerKey(headers: IncomingHttpHeaders): SseCustomerKey | undefined {
   return parseCustomerKey(headers, COPY_SOURCE_CUSTOMER);
