@@ -6,6 +6,7 @@ import { type Logger, pino } from 'pino';
 import { Registry } from 'prom-client';
 import {
   adminHeal,
+  adminKms,
   adminPrometheusGenerate,
   type Command,
   defaultCredentialsWarning,
@@ -13,9 +14,11 @@ import {
   endpointUrl,
   formatBanner,
   formatHealCounts,
+  generateSecret,
   parseCommand,
   readVersion,
   resolveAdminHealConfig,
+  resolveAdminKmsConfig,
   resolveAdminPrometheusConfig,
   resolveServerConfig,
   type ServerConfig,
@@ -77,6 +80,21 @@ export async function main(argv: readonly string[], env: Env = process.env): Pro
       try {
         const config = resolveAdminPrometheusConfig(command.flags, env);
         process.stdout.write(await adminPrometheusGenerate(config));
+        return EXIT_OK;
+      } catch (err) {
+        return reportError(err);
+      }
+    case 'admin-kms':
+      try {
+        const { output, ok } = await adminKms(resolveAdminKmsConfig(command.flags, env), command.action);
+        process.stdout.write(output);
+        return ok ? EXIT_OK : EXIT_FAILURE;
+      } catch (err) {
+        return reportError(err);
+      }
+    case 'admin-kms-generate-secret':
+      try {
+        process.stdout.write(generateSecret(command.name));
         return EXIT_OK;
       } catch (err) {
         return reportError(err);

@@ -2,10 +2,18 @@
 
 export { endpointUrl } from './address.js';
 export { adminHeal, formatHealCounts, resolveAdminHealConfig } from './admin-heal.js';
+export { adminKms, generateSecret, resolveAdminKmsConfig } from './admin-kms.js';
 export { adminPrometheusGenerate, resolveAdminPrometheusConfig } from './admin-prometheus.js';
 export { defaultCredentialsWarning, formatBanner } from './banner.js';
 export { expandEllipses, expandEllipsis } from './expand-ellipsis.js';
-export type { AdminHealFlags, AdminPrometheusFlags, Command, HelpTopic } from './parse-command.js';
+export type {
+  AdminHealFlags,
+  AdminKmsAction,
+  AdminKmsFlags,
+  AdminPrometheusFlags,
+  Command,
+  HelpTopic,
+} from './parse-command.js';
 export { parseCommand } from './parse-command.js';
 export type { Env, LogLevel, ServerConfig, ServerFlags } from './server-config.js';
 export { resolveServerConfig } from './server-config.js';

@@ -16,13 +16,28 @@ export interface AdminPrometheusFlags {
   job?: string | undefined;
 }
 
+/** `strata admin kms ...` flags as parsed, before defaults. */
+export interface AdminKmsFlags {
+  endpoint?: string | undefined;
+}
+
+/** What a `strata admin kms` command asks the server for. */
+export type AdminKmsAction =
+  | { action: 'key-create'; name: string }
+  | { action: 'key-list' }
+  | { action: 'key-status'; name: string }
+  | { action: 'key-rotate'; name: string }
+  | { action: 'rewrap'; bucket: string | undefined };
+
 /** One invocation of the `strata` command. */
 export type Command =
   | { kind: 'help'; topic: HelpTopic }
   | { kind: 'version' }
   | { kind: 'server'; flags: ServerFlags }
   | { kind: 'admin-heal'; flags: AdminHealFlags }
-  | { kind: 'admin-prometheus-generate'; flags: AdminPrometheusFlags };
+  | { kind: 'admin-prometheus-generate'; flags: AdminPrometheusFlags }
+  | { kind: 'admin-kms'; action: AdminKmsAction; flags: AdminKmsFlags }
+  | { kind: 'admin-kms-generate-secret'; name: string | undefined };
 
 /**
  * Turns `process.argv.slice(2)` into a Command. Pure: no environment, no I/O.
@@ -118,6 +133,8 @@ function parseAdmin(args: string[]): Command {
     }
     case 'prometheus':
       return parseAdminPrometheus(rest);
+    case 'kms':
+      return parseAdminKms(rest);
     default:
       throw new UsageError(`unknown admin command "${sub}": run "strata admin --help" for usage`);
   }
@@ -152,6 +169,95 @@ function parseAdminPrometheus(args: string[]): Command {
     );
   }
   return { kind: 'admin-prometheus-generate', flags: { endpoint: values.endpoint, job: values.job } };
+}
+
+function parseAdminKms(args: string[]): Command {
+  const [sub, ...rest] = args;
+  if (sub === undefined || isHelp(sub)) return { kind: 'help', topic: 'admin' };
+  if (sub === 'key') {
+    const [verb, ...keyArgs] = rest;
+    if (verb === undefined || isHelp(verb)) return { kind: 'help', topic: 'admin' };
+    if (verb !== 'create' && verb !== 'list' && verb !== 'status' && verb !== 'rotate') {
+      throw new UsageError(
+        `unknown command "strata admin kms key ${verb}": use create, list, status or rotate`,
+      );
+    }
+    const command = `strata admin kms key ${verb}`;
+    const parsed = parseKmsArgs(keyArgs, false);
+    if (parsed === 'help') return { kind: 'help', topic: 'admin' };
+    const flags = { endpoint: parsed.endpoint };
+    if (verb === 'list') {
+      noPositionals(parsed.positionals, command);
+      return { kind: 'admin-kms', action: { action: 'key-list' }, flags };
+    }
+    const [name, extra] = parsed.positionals;
+    if (name === undefined) throw new UsageError(`"${command}" needs a key name, e.g. ${command} tenant-a`);
+    if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" for "${command} ${name}"`);
+    const action = verb === 'create' ? 'key-create' : verb === 'status' ? 'key-status' : 'key-rotate';
+    return { kind: 'admin-kms', action: { action, name }, flags };
+  }
+  if (sub === 'rewrap') {
+    const parsed = parseKmsArgs(rest, true);
+    if (parsed === 'help') return { kind: 'help', topic: 'admin' };
+    noPositionals(parsed.positionals, 'strata admin kms rewrap', ' (use --bucket to re-wrap one bucket)');
+    const bucket = parsed.bucket;
+    if (bucket !== undefined && bucket.trim() === '') throw new UsageError('--bucket needs a bucket name');
+    return {
+      kind: 'admin-kms',
+      action: { action: 'rewrap', bucket },
+      flags: { endpoint: parsed.endpoint },
+    };
+  }
+  if (sub === 'generate-secret') {
+    const { values, positionals } = withUsageErrors('admin', () =>
+      parseArgs({
+        args: rest,
+        allowPositionals: true,
+        strict: true,
+        options: { help: { type: 'boolean', short: 'h' } },
+      }),
+    );
+    if (values.help === true) return { kind: 'help', topic: 'admin' };
+    const [name, extra] = positionals;
+    if (extra !== undefined) {
+      throw new UsageError(`unexpected argument "${extra}" for "strata admin kms generate-secret"`);
+    }
+    return { kind: 'admin-kms-generate-secret', name };
+  }
+  throw new UsageError(
+    `unknown command "strata admin kms ${sub}": use key create|list|status|rotate, rewrap or generate-secret`,
+  );
+}
+
+/** --endpoint, --help and (for rewrap) --bucket of a KMS admin command; 'help' when --help was given. */
+function parseKmsArgs(
+  args: string[],
+  withBucket: boolean,
+): 'help' | { endpoint?: string | undefined; bucket?: string | undefined; positionals: string[] } {
+  const { values, positionals } = withUsageErrors('admin', () =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        endpoint: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        ...(withBucket ? { bucket: { type: 'string' } } : {}),
+      },
+    }),
+  );
+  if (values.help === true) return 'help';
+  const bucket = (values as { bucket?: string }).bucket;
+  return { endpoint: values.endpoint, bucket, positionals };
+}
+
+function noPositionals(positionals: string[], command: string, hint = ''): void {
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}" for "${command}"${hint}`);
+}
+
+function isHelp(arg: string): boolean {
+  return arg === '-h' || arg === '--help' || arg === 'help';
 }
 
 function withUsageErrors<T>(helpTopic: HelpTopic, parse: () => T): T {

@@ -40,6 +40,10 @@ Environment only:
 
 const ADMIN = `Usage: strata admin heal [--endpoint URL] [--bucket BUCKET]
        strata admin prometheus generate [--endpoint URL] [--job NAME]
+       strata admin kms key create|status|rotate NAME [--endpoint URL]
+       strata admin kms key list [--endpoint URL]
+       strata admin kms rewrap [--endpoint URL] [--bucket BUCKET]
+       strata admin kms generate-secret [NAME]
 
 heal: asks a running server to heal every object (or one bucket's) and prints
 the counts. The request is signed with the root credentials.
@@ -50,9 +54,23 @@ credentials, valid for 100 years or until the root password changes. Made
 locally; the server need not run. Not needed when the server runs with
 STRATA_PROMETHEUS_AUTH_TYPE=public.
 
+kms key: the built-in KMS's master keys on a running server (started with
+STRATA_KMS_SECRET_KEY). create makes a key (per-tenant keys are names; SSE-KMS
+requests name them), list shows every key and its latest version, status also
+checks that a data key opens again, rotate adds a version: new objects use it,
+existing objects stay readable under their older version.
+
+kms rewrap: after a rotation, re-seals the object keys of every SSE-S3 and
+SSE-KMS object version (or one bucket's) under the newest version of their KMS
+key. The data is not re-encrypted; SSE-C objects are left alone.
+
+kms generate-secret: prints a new root secret NAME:BASE64 (32 random bytes;
+NAME defaults to strata-root) for STRATA_KMS_SECRET_KEY. Made locally; keep it
+safe: losing it loses every SSE-S3 and SSE-KMS object.
+
 Options:
   --endpoint URL   the server         STRATA_ENDPOINT (default http://127.0.0.1:<port of STRATA_ADDRESS, 9000>)
-  --bucket BUCKET  heal only this bucket
+  --bucket BUCKET  heal (or re-wrap) only this bucket
   --job NAME       Prometheus job name (default strata)
 
 Environment: STRATA_ROOT_USER, STRATA_ROOT_PASSWORD, STRATA_REGION (as for strata server).
@@ -67,6 +85,8 @@ Commands:
   admin heal        heal objects on a running server (strata admin --help)
   admin prometheus generate
                     print a Prometheus scrape config with a bearer token
+  admin kms         KMS keys (create, list, status, rotate), rewrap,
+                    generate-secret                  (strata admin --help)
 
 Options:
   -h, --help        show this help
