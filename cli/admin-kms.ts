@@ -149,7 +149,11 @@ export function formatKeyStatus(key: KmsKeyInfo, roundTripOk: boolean, origin: s
 export function formatRotation(key: KmsKeyInfo, origin: string): string {
   const older = key.versions.filter((v) => v.version !== key.latestVersion).map((v) => v.version);
   const kept =
-    older.length === 0 ? '' : ` Version${older.length > 1 ? 's' : ''} ${older.join(', ')} stay readable.`;
+    older.length === 0
+      ? ''
+      : older.length === 1
+        ? ` Version ${older[0]} stays readable.`
+        : ` Versions ${older.join(', ')} stay readable.`;
   return (
     `Rotated KMS key ${key.name} on ${origin}: new objects use version ${key.latestVersion}.${kept}\n` +
     'Existing objects keep their keys sealed under the older version until "strata admin kms rewrap".\n'
