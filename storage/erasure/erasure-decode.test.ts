@@ -515,6 +515,39 @@ describe('decodeObject into recycled read buffers', () => {
     expect(pool.cachedBytes).toBeLessThanOrEqual(4 * (B + 16));
   });
 
+  it('concurrent piped reads wait for the pool instead of reading into buffers beyond its budget', async () => {
+    const size = 6 * B + 4321;
+    const data = pattern(size, 17);
+    const shards = await encodeToShards(data, 2, 2);
+    // Room for two read buffers (B plus two bitrot hashes each) among four streams.
+    const pool = new BufferPool({ budgetBytes: 2 * (B + 64) });
+    const seen = new Set<ArrayBufferLike>();
+    const sinks = await Promise.all(
+      [0, 1, 2, 3].map(async () => {
+        const sink = new SlowSink();
+        const decoded = decodeObject({
+          codec: new RonomonCodec(2, 2),
+          readers: shards.map((s) => new IntoReader(s)),
+          objectSizeBytes: size,
+          offset: 0,
+          length: size,
+          onFault: () => undefined,
+          pool,
+        });
+        decoded.on('data', (chunk: Buffer) => seen.add(chunk.buffer));
+        await pipeline(decoded, sink);
+        return sink;
+      }),
+    );
+    for (const sink of sinks) {
+      expect(Buffer.concat(sink.parts).equals(data)).toBe(true);
+      expect(sink.changed).toBe(0);
+    }
+    expect(pool.inUseBytes).toBe(0);
+    // Every byte came out of the pool's two buffers: no fresh allocation when it ran short.
+    expect(seen.size).toBeLessThanOrEqual(2);
+  });
+
   it('reconstructs a corrupt data shard read into a pooled buffer, for ranges too', async () => {
     const size = 4 * B + 777;
     const data = pattern(size, 5);

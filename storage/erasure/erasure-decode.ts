@@ -369,6 +369,15 @@ function isFlushingDestination(dest: NodeJS.WritableStream): dest is FlushingDes
   return typeof (dest as { writableLength?: unknown }).writableLength === 'number';
 }
 
+/** How often a read waiting for a pool buffer gives back its own flushed buffers. */
+const RECLAIM_POLL_MS = 10;
+
+/** A block read started by DecodeStream, and the pooled buffer it reads into (set once acquired). */
+interface BlockFetch {
+  chunks: Promise<Buffer[]>;
+  pooled: Buffer | null;
+}
+
 interface DecodeStreamOptions {
   firstBlock: number;
   lastBlock: number;
@@ -390,16 +399,22 @@ interface DecodeStreamOptions {
  * destination's (`pushed − readableLength − dest.writableLength` has passed its end: the
  * socket has handed them to the kernel), or when the destination finishes. Without that
  * signal (async iteration, 'data' listeners) each block gets a fresh buffer that the GC
- * reclaims, as emitted chunks may be held for any time. The pool is never waited on: when
- * its budget is used up, a fresh buffer is taken instead. Reading into recycled memory
+ * reclaims, as emitted chunks may be held for any time. Reading into recycled memory
  * spares V8 the external-memory pressure of a fresh 1 MiB buffer per block, which made
  * major GCs run several times a second under GET load (bench/README.md).
+ *
+ * The pool's budget bounds these reads: the read-ahead block is only read when a buffer is
+ * free right now, and the block the consumer asks for waits for one. While it waits the
+ * stream holds no buffer but those of bytes already pushed, and those go back once flushed
+ * (checked every RECLAIM_POLL_MS: nothing else calls reclaim while this stream waits), so
+ * waiting GETs cannot hold each other up. With a fresh buffer whenever the budget was used
+ * up, 64 concurrent GETs held ~2–3 MiB each outside it (bench/README.md, "memory").
  */
 class DecodeStream extends Readable {
   private readonly opts: DecodeStreamOptions;
   private block: number;
   /** The prefetched next block, and the pooled buffer it is read into (null: not pooled). */
-  private next: { chunks: Promise<Buffer[]>; pooled: Buffer | null } | null;
+  private next: BlockFetch | null;
   private busy: boolean;
   private dest: FlushingDestination | null;
   /** False once the destination changed or went away: pooled buffers are then forgotten, not reused. */
@@ -451,7 +466,7 @@ class DecodeStream extends Readable {
       return;
     }
     this.busy = true;
-    const current = this.next ?? this.fetch(this.block);
+    const current = this.next ?? this.fetch(this.block, false);
     this.next = null;
     current.chunks.then(
       (chunks) => {
@@ -462,9 +477,9 @@ class DecodeStream extends Readable {
         }
         const b = this.block++;
         if (b < this.opts.lastBlock) {
-          this.next = this.fetch(b + 1);
+          this.next = this.fetch(b + 1, true);
           // If the consumer goes away, the prefetch's failure has no one to tell.
-          this.next.chunks.catch(() => undefined);
+          this.next?.chunks.catch(() => undefined);
         }
         for (const chunk of chunks) this.pushedBytes += chunk.byteLength;
         if (current.pooled !== null) {
@@ -500,17 +515,38 @@ class DecodeStream extends Readable {
     callback(err);
   }
 
-  private fetch(blockIndex: number): { chunks: Promise<Buffer[]>; pooled: Buffer | null } {
+  /**
+   * Starts reading block `blockIndex`. While recycling into the pool: a read-ahead
+   * (`readAhead`) is not started (null) unless a buffer is free now; the block the consumer
+   * wants waits for one.
+   */
+  private fetch(blockIndex: number, readAhead: false): BlockFetch;
+  private fetch(blockIndex: number, readAhead: true): BlockFetch | null;
+  private fetch(blockIndex: number, readAhead: boolean): BlockFetch | null {
     const { bufferBytes, pool } = this.opts;
-    let pooled: Buffer | null = null;
-    let into: Buffer | null = null;
-    if (bufferBytes > 0) {
-      if (this.dest !== null && this.recycling) {
-        this.reclaim(false);
-        pooled = pool.tryAcquire(bufferBytes);
-      }
-      into = pooled ?? Buffer.allocUnsafeSlow(bufferBytes);
+    if (bufferBytes === 0) return this.startRead(blockIndex, null, null);
+    if (this.dest === null || !this.recycling) {
+      return this.startRead(blockIndex, null, Buffer.allocUnsafeSlow(bufferBytes));
     }
+    this.reclaim(false);
+    const free = pool.tryAcquire(bufferBytes);
+    if (free !== null) return this.startRead(blockIndex, free, free);
+    if (readAhead) return null;
+    const fetch: BlockFetch = { chunks: Promise.resolve([]), pooled: null };
+    const poll = setInterval(() => this.reclaim(false), RECLAIM_POLL_MS);
+    fetch.chunks = pool
+      .acquire(bufferBytes)
+      .finally(() => clearInterval(poll))
+      .then((buf) => {
+        fetch.pooled = buf;
+        // Destroyed while waiting: _read's handler gives the buffer back; nothing to read.
+        return this.destroyed ? [] : this.opts.readBlock(blockIndex, buf);
+      });
+    this.reading = fetch.chunks;
+    return fetch;
+  }
+
+  private startRead(blockIndex: number, pooled: Buffer | null, into: Buffer | null): BlockFetch {
     const chunks = this.opts.readBlock(blockIndex, into);
     this.reading = chunks;
     return { chunks, pooled };
