@@ -14,8 +14,14 @@ export type OffThreadAlgorithm = 'MD5' | 'SHA256' | 'SHA1';
 const SLOT_BYTES = 256 * 1024;
 /** Slots per body: the body runs at most this far ahead of its hashing thread. */
 const SLOTS_PER_BODY = 4;
-/** Idle slots kept for the next bodies (a cache; bounded). */
-const MAX_IDLE_SLOTS = 256;
+/**
+ * Slots in the process, in bodies' hands and idle together (16 MiB): a body's slots beyond
+ * its first are only taken below this, and idle slots are kept for the next bodies only
+ * below it. Each body always has one slot, so with more bodies than this in flight they
+ * hash one slot at a time. 4 slots for each of 64 concurrent PUTs plus a cache of 256 held
+ * 128 MiB outside the BufferPool (bench/README.md, "memory").
+ */
+const MAX_SLOTS = 64;
 /** Hashing threads at most; one per core beyond the one the event loop runs on. */
 const MAX_WORKERS = 4;
 
@@ -87,7 +93,14 @@ class HashThread {
  */
 const threads: HashThread[] = [];
 const idleSlots: ArrayBuffer[] = [];
+/** Slots that bodies hold (free, being filled or with a thread). */
+let slotsOut = 0;
 let nextBodyId = 1;
+
+function takeSlot(): ArrayBuffer {
+  slotsOut++;
+  return idleSlots.pop() ?? new ArrayBuffer(SLOT_BYTES);
+}
 
 function workerCount(): number {
   return Math.max(1, Math.min(MAX_WORKERS, availableParallelism() - 1));
@@ -117,6 +130,8 @@ export class OffThreadHash {
   private readonly thread: HashThread;
   /** Slots here, not with the thread. */
   private readonly free: ArrayBuffer[];
+  /** Slots this body holds, here or with the thread. */
+  private owned: number;
   /** Slot being filled, or null. */
   private slot: Uint8Array | null;
   private fill: number;
@@ -128,7 +143,8 @@ export class OffThreadHash {
   constructor(readonly algorithms: readonly OffThreadAlgorithm[]) {
     this.id = nextBodyId++;
     this.thread = pickThread();
-    this.free = Array.from({ length: SLOTS_PER_BODY }, () => idleSlots.pop() ?? new ArrayBuffer(SLOT_BYTES));
+    this.free = [takeSlot()];
+    this.owned = 1;
     this.slot = null;
     this.fill = 0;
     this.waitingForSlot = null;
@@ -149,6 +165,10 @@ export class OffThreadHash {
     let pos = 0;
     while (pos < chunk.byteLength) {
       if (this.slot === null) {
+        if (this.free.length === 0 && this.owned < SLOTS_PER_BODY && slotsOut < MAX_SLOTS) {
+          this.free.push(takeSlot());
+          this.owned++;
+        }
         const slot = this.free.pop();
         if (slot === undefined) {
           const rest = chunk.subarray(pos);
@@ -187,6 +207,8 @@ export class OffThreadHash {
     // Slots still with the thread stay there and become garbage.
     if (this.slot !== null) this.free.push(this.slot.buffer as ArrayBuffer);
     this.slot = null;
+    slotsOut -= this.owned - this.free.length;
+    this.owned = this.free.length;
     this.recycle();
   }
 
@@ -225,9 +247,13 @@ export class OffThreadHash {
     this.fill = 0;
   }
 
-  /** Slots back to the idle cache. */
+  /** Slots back to the idle cache (or to the GC beyond MAX_SLOTS). */
   private recycle(): void {
-    for (const slot of this.free.splice(0)) if (idleSlots.length < MAX_IDLE_SLOTS) idleSlots.push(slot);
+    for (const slot of this.free.splice(0)) {
+      slotsOut--;
+      this.owned--;
+      if (slotsOut + idleSlots.length < MAX_SLOTS) idleSlots.push(slot);
+    }
   }
 }
 
