@@ -47,11 +47,14 @@ export type {
 export { isStorageError, StorageError } from './types.js';
 
 /**
- * Bytes of stripe buffers shared by all reads, writes and heals. A 4-drive set uses
- * about 4 MiB per PUT in flight (two stripes): this admits a few dozen concurrent
- * transfers before callers wait for buffers (backpressure instead of memory growth).
+ * Bytes of stripe and read buffers shared by all reads, writes and heals. A 4-drive set
+ * uses about 4 MiB per PUT in flight (two stripes) and 1–2 MiB per GET: this admits 16
+ * PUTs or 32–64 GETs at full speed before callers wait for buffers (backpressure instead of
+ * memory growth), more than 2 cores and one disk keep busy. The budget is most of what 64
+ * concurrent 1 GiB transfers add to the process; at 128 MiB they peaked at 380–430 MiB RSS
+ * (issue 4's target is 300; bench/README.md, "memory").
  */
-const BUFFER_POOL_BUDGET_BYTES = 128 * 1024 * 1024;
+const BUFFER_POOL_BUDGET_BYTES = 64 * 1024 * 1024;
 
 export interface OpenStorageOptions {
   /** Drive directories in slot order (the order is part of the set's identity). */
