@@ -32,6 +32,8 @@ export class BuiltinKms implements Kms {
   private readonly now: () => Date;
   /** Versions of each key read so far, oldest first. */
   private readonly keys = new Map<string, MasterKeyVersion[]>();
+  /** When each key's versions were last read from the store (ms since the epoch). */
+  private readonly loadedAt = new Map<string, number>();
 
   private constructor(opts: BuiltinKmsOptions) {
     validateKeyName(opts.defaultKeyName ?? DEFAULT_KEY_NAME);
@@ -78,7 +80,10 @@ export class BuiltinKms implements Kms {
     context: EncryptionContext,
   ): Promise<{ sealed: Uint8Array; changed: boolean }> {
     const opened = await this.openDataKey(keyName, sealed, context);
-    const latest = await this.latest(keyName, true);
+    // Re-wrap runs this per object version: read the key's versions from the store at most
+    // once per REFRESH_MS (a rotation through this instance updates the cache at once).
+    const loadedAt = this.loadedAt.get(keyName) ?? 0;
+    const latest = await this.latest(keyName, Date.now() - loadedAt > REWRAP_REFRESH_MS);
     if (opened.version === latest.version) return { sealed, changed: false };
     return { sealed: this.sealDataKey(keyName, latest, opened.plaintext, context), changed: true };
   }
@@ -147,7 +152,10 @@ export class BuiltinKms implements Kms {
       versions.push(await this.openRecord(id));
     }
     versions.sort((a, b) => a.version - b.version);
-    if (versions.length > 0) this.keys.set(keyName, versions);
+    if (versions.length > 0) {
+      this.keys.set(keyName, versions);
+      this.loadedAt.set(keyName, Date.now());
+    }
     return versions;
   }
 
@@ -302,6 +310,9 @@ interface MasterKeyVersion {
   material: Buffer;
   createdAt: Date;
 }
+
+/** How stale reencryptDataKey's view of a key's newest version may be (another process may rotate). */
+const REWRAP_REFRESH_MS = 5_000;
 
 /** Default name of the SSE-S3 key. */
 export const DEFAULT_KEY_NAME = 'strata-default';
