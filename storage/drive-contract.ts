@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Drive, DriveFormat } from './drive.js';
 import { isDriveError } from './drive.js';
+import { decodeStoredObjectRecord } from './record-codec.js';
 import type { BucketRecord, ObjectRecord, PartRecord, UploadRecord } from './records.js';
 
 /**
@@ -110,9 +111,7 @@ export function driveContractSuite(
       await drive.putObjectRecord('bk0', 'zzz', record('other bucket'));
       await drive.putObjectRecord('bj', 'zzz', record('other bucket'));
       const scan = async (prefix: string, startAfter: string, skipUnderStartAfter = false, limit = 100) =>
-        (await drive.scanObjectRecords('bk', { prefix, startAfter, skipUnderStartAfter, limit })).map(
-          (r) => r.key,
-        );
+        (await drive.scanObjectRecords('bk', { prefix, startAfter, skipUnderStartAfter, limit })).keys;
       expect(await scan('', '')).toEqual(['a', 'a/1', 'a/2', 'a0', 'b', '\uffff', '😀']);
       expect(await scan('a', '')).toEqual(['a', 'a/1', 'a/2', 'a0']);
       expect(await scan('', 'a/1')).toEqual(['a/2', 'a0', 'b', '\uffff', '😀']);
@@ -120,14 +119,27 @@ export function driveContractSuite(
       expect(await scan('a/', 'a', false)).toEqual(['a/1', 'a/2']);
       expect(await scan('', '', false, 2)).toEqual(['a', 'a/1']);
       expect(await scan('c', '')).toEqual([]);
-      const [first] = await drive.scanObjectRecords('bk', {
+      const page = await drive.scanObjectRecords('bk', {
         prefix: '',
         startAfter: '',
         skipUnderStartAfter: false,
-        limit: 1,
+        limit: 2,
       });
-      expect(first?.record.versions[0]?.etag).toBe('a');
-      expect(first?.record.versions[0]?.inline).toBeUndefined();
+      expect(page.keys).toEqual(['a', 'a/1']);
+      expect(page.ends).toHaveLength(2);
+      const first = decodeStoredObjectRecord(page.bytes.subarray(0, page.ends[0]));
+      expect(first.versions[0]?.etag).toBe('a');
+      expect(first.versions[0]?.inline).toBeUndefined();
+      const second = decodeStoredObjectRecord(page.bytes.subarray(page.ends[0], page.ends[1]));
+      expect(second.versions[0]?.etag).toBe('a/1');
+      expect(page.ends[1]).toBe(page.bytes.length);
+      const none = await drive.scanObjectRecords('bk', {
+        prefix: 'c',
+        startAfter: '',
+        skipUnderStartAfter: false,
+        limit: 5,
+      });
+      expect([none.keys, none.ends, none.bytes.length]).toEqual([[], [], 0]);
     });
 
     it('writes shards through temp files and reads them back at any offset', async () => {

@@ -81,9 +81,19 @@ export interface RecordScan {
   limit: number;
 }
 
-export interface ScannedRecord {
-  key: string;
-  record: ObjectRecord;
+/**
+ * The object records of one range scan as stored, undecoded: record i holds the bytes
+ * `bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i])` of key `keys[i]`, in the record
+ * encoding of storage/record-codec.ts (decodeStoredObjectRecord). Listings compare the
+ * drives' bytes and decode one copy of each key instead of one per drive.
+ */
+export interface StoredRecords {
+  /** Object keys (without the bucket), in UTF-8 binary order. */
+  keys: string[];
+  /** The records' bytes back to back. The caller owns it (a fresh buffer per scan). */
+  bytes: Uint8Array;
+  /** End offset in `bytes` of each record. */
+  ends: number[];
 }
 
 /**
@@ -144,10 +154,12 @@ export interface Drive {
   /** Idempotent. */
   deleteObjectRecord(bucket: string, key: string): Promise<void>;
   /**
-   * Range scan of one bucket's object records; cost is O(limit), not O(bucket).
-   * Returned versions carry no `inline` bytes (listing and healing scans never need them).
+   * Range scan of one bucket's object records, as stored; cost is O(limit), not
+   * O(bucket). The records carry no `inline` bytes (listing and healing scans never
+   * need them). Bytes that do not decode are the caller's to report (per key), so one
+   * corrupt record does not fail the scan of its neighbours.
    */
-  scanObjectRecords(bucket: string, scan: RecordScan): Promise<ScannedRecord[]>;
+  scanObjectRecords(bucket: string, scan: RecordScan): Promise<StoredRecords>;
 
   // ---- multipart uploads ----
   // Same atomicity and errors as the records above.

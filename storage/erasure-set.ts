@@ -3,7 +3,14 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/index.js';
 import type { BufferPool } from './buffer-pool.js';
-import { type Drive, type DriveErrorCode, isDriveError, type ShardHandle } from './drive.js';
+import {
+  type Drive,
+  DriveError,
+  type DriveErrorCode,
+  isDriveError,
+  type ShardHandle,
+  type StoredRecords,
+} from './drive.js';
 import { DriveShardWriter } from './drive-shard-writer.js';
 import { decodeObject, decodeParts, healShards } from './erasure/erasure-decode.js';
 import { encodeObject } from './erasure/erasure-encode.js';
@@ -24,6 +31,7 @@ import {
   settleAll,
   writeQuorum,
 } from './quorum.js';
+import { decodeStoredObjectRecord, driveIndexOffsets, sameStoredRecord } from './record-codec.js';
 import {
   type BucketRecord,
   NULL_VERSION_ID,
@@ -180,6 +188,30 @@ interface ScanBatch<T> {
   exhausted: boolean;
   /** The greatest key every answering drive has covered (the next cursor). */
   bound: string;
+}
+
+/** One key of a merged scan of object records. */
+interface ScannedKey {
+  key: string;
+  /** The versions a quorum agrees on, newest first ([] when it agrees the key is gone); null when too few drives agree to tell. */
+  versions: ObjectVersion[] | null;
+}
+
+interface RecordBatch {
+  entries: ScannedKey[];
+  /** No drive has keys beyond this batch. */
+  exhausted: boolean;
+  /** The greatest key every answering drive has covered (the next cursor). */
+  bound: string;
+}
+
+/** One drive's answer to a record scan, cut at the batch bound. */
+interface DriveScan {
+  keys: string[];
+  bytes: Buffer;
+  ends: number[];
+  /** Entries up to the batch bound (the rest are left to the next batch). */
+  length: number;
 }
 
 /** Pause before the usage count retries a batch that failed (e.g. too few drives answered). */
@@ -412,8 +444,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin, StorageStats {
       for (;;) {
         const batch = await this.scanBatch(bucket, '', cursor, false, SCAN_BATCH_MIN);
         for (const entry of batch.entries) {
-          const resolved = this.tryResolve(bucket, entry);
-          if (resolved === null || resolved.versions.length > 0) {
+          if (entry.versions === null || entry.versions.length > 0) {
             throw new StorageError('BucketNotEmpty', `bucket ${bucket} is not empty`);
           }
         }
@@ -445,16 +476,6 @@ export class ErasureSet implements ObjectLayer, StorageAdmin, StorageStats {
 
   private async resolve(bucket: string, key: string): Promise<ResolvedKey> {
     return resolveKey(await this.readRecords(bucket, key), this.k, this.m, `object ${bucket}/${key}`);
-  }
-
-  /** A scanned key's agreed versions, or null when too few drives agree to tell. */
-  private tryResolve(bucket: string, entry: MergedEntry<ObjectRecord>): ResolvedKey | null {
-    try {
-      return resolveKey(entry.results, this.k, this.m, `object ${bucket}/${entry.key}`);
-    } catch (err) {
-      if (isStorageError(err, 'InsufficientReadQuorum')) return null;
-      throw err;
-    }
   }
 
   /**
@@ -1047,30 +1068,132 @@ export class ErasureSet implements ObjectLayer, StorageAdmin, StorageStats {
     };
   }
 
+  /**
+   * One merged range scan of object records: like mergedScan, over the drives' stored
+   * bytes. When every drive that answered holds a key's record and the copies are
+   * byte-equal but for driveIndex (record-codec.ts), one copy is decoded: that is
+   * resolveKey's fast path, without decoding the other drives' copies. Anything else
+   * (a drive without the key, a different or undecodable copy) decodes every copy and
+   * resolves by quorum, as a single-key read does; a copy that does not decode counts
+   * as that drive's error for that key only.
+   */
   private async scanBatch(
     bucket: string,
     prefix: string,
     cursor: string,
     skipUnder: boolean,
     limit: number,
-  ): Promise<ScanBatch<ObjectRecord>> {
-    const batch = await this.mergedScan(
-      (d) =>
-        d.scanObjectRecords(bucket, { prefix, startAfter: cursor, skipUnderStartAfter: skipUnder, limit }),
-      (e) => e.key,
-      limit,
-      `listing ${bucket}`,
+  ): Promise<RecordBatch> {
+    const scans = await settleAll(this.drives, (d) =>
+      d.scanObjectRecords(bucket, { prefix, startAfter: cursor, skipUnderStartAfter: skipUnder, limit }),
     );
-    return {
-      ...batch,
-      entries: batch.entries.map((e) => ({
-        key: e.key,
-        results: e.results.map(
-          (r): DriveResult<ObjectRecord | null> =>
-            r.ok ? { ok: true, value: r.value ? r.value.record : null } : r,
-        ),
-      })),
+    const okCount = countOk(scans);
+    if (okCount < readQuorum(this.k, this.m)) {
+      throw new StorageError('InsufficientReadQuorum', `listing ${bucket}: only ${okCount} drives answered`);
+    }
+    // Only keys up to the smallest "last key" among drives that returned a full page are
+    // complete on every drive, so the batch stops there.
+    let bound: string | null = null;
+    for (const s of scans) {
+      if (!s.ok || s.value.keys.length < limit) continue;
+      const last = s.value.keys[s.value.keys.length - 1] ?? '';
+      if (bound === null || compareUtf8(last, bound) < 0) bound = last;
+    }
+    const lists = scans.map((s): DriveScan | null => (s.ok ? ErasureSet.cutScan(s.value, bound) : null));
+    const pos = lists.map(() => 0);
+    const holders: number[] = [];
+    const entries: ScannedKey[] = [];
+    for (;;) {
+      // The smallest key at any drive's position (every list is sorted, UTF-8 order).
+      let key: string | null = null;
+      for (let slot = 0; slot < lists.length; slot++) {
+        const list = lists[slot];
+        const at = pos[slot] ?? 0;
+        if (!list || at >= list.length) continue;
+        const k = list.keys[at] as string;
+        if (key === null || (k !== key && compareUtf8(k, key) < 0)) key = k;
+      }
+      if (key === null) break;
+      holders.length = 0;
+      for (let slot = 0; slot < lists.length; slot++) {
+        const list = lists[slot];
+        const at = pos[slot] ?? 0;
+        if (list && at < list.length && list.keys[at] === key) holders.push(slot);
+      }
+      entries.push({ key, versions: this.agreedVersions(bucket, key, scans, lists, pos, holders, okCount) });
+      for (const slot of holders) pos[slot] = (pos[slot] ?? 0) + 1;
+    }
+    return { entries, exhausted: bound === null, bound: bound ?? '' };
+  }
+
+  private static cutScan(scan: StoredRecords, bound: string | null): DriveScan {
+    const { keys, ends } = scan;
+    let length = keys.length;
+    if (bound !== null) while (length > 0 && compareUtf8(keys[length - 1] as string, bound) > 0) length--;
+    const bytes = Buffer.isBuffer(scan.bytes)
+      ? scan.bytes
+      : Buffer.from(scan.bytes.buffer, scan.bytes.byteOffset, scan.bytes.byteLength);
+    return { keys, bytes, ends, length };
+  }
+
+  /** The versions of `key` (at `pos` in the lists of the `holders`) that a quorum agrees on, or null. */
+  private agreedVersions(
+    bucket: string,
+    key: string,
+    scans: readonly DriveResult<StoredRecords>[],
+    lists: readonly (DriveScan | null)[],
+    pos: readonly number[],
+    holders: readonly number[],
+    okCount: number,
+  ): ObjectVersion[] | null {
+    const span = (slot: number) => {
+      const list = lists[slot] as DriveScan;
+      const at = pos[slot] ?? 0;
+      return { bytes: list.bytes, start: at === 0 ? 0 : (list.ends[at - 1] ?? 0), end: list.ends[at] ?? 0 };
     };
+    if (holders.length === okCount) {
+      const a = span(holders[0] ?? 0);
+      let record: ObjectRecord | null = null;
+      try {
+        record = decodeStoredObjectRecord(a.bytes.subarray(a.start, a.end));
+      } catch {
+        // Decoded again below, per drive.
+      }
+      const head = record?.versions[0];
+      if (record && head && okCount >= readQuorum(head.k, head.m)) {
+        const offsets = driveIndexOffsets(a.bytes, a.start, a.end, record.versions.length);
+        let same = offsets !== null;
+        for (let h = 1; same && offsets && h < holders.length; h++) {
+          const b = span(holders[h] ?? 0);
+          same = sameStoredRecord(a.bytes, a.start, a.end, offsets, b.bytes, b.start, b.end);
+        }
+        if (same) return record.versions;
+      }
+    }
+    const results = scans.map((scan, slot): DriveResult<ObjectRecord | null> => {
+      if (!scan.ok) return scan;
+      if (!holders.includes(slot)) return { ok: true, value: null };
+      const copy = span(slot);
+      try {
+        return { ok: true, value: decodeStoredObjectRecord(copy.bytes.subarray(copy.start, copy.end)) };
+      } catch (err) {
+        const endpoint = this.drives[slot]?.endpoint ?? `drive ${slot}`;
+        const error = new DriveError(
+          'FileCorrupt',
+          `record ${bucket}/${key} on ${endpoint}: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+        return { ok: false, error };
+      }
+    });
+    try {
+      return resolveKey(results, this.k, this.m, `object ${bucket}/${key}`).versions;
+    } catch (err) {
+      if (isStorageError(err, 'InsufficientReadQuorum')) return null;
+      throw err;
+    }
   }
 
   /** Where a listing starts: after the marker, or after the whole common prefix holding it. */
@@ -1121,7 +1244,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin, StorageStats {
           break scan;
         }
         lastExamined = entry.key;
-        const latest = this.tryResolve(bucket, entry)?.versions[0];
+        const latest = entry.versions?.[0];
         // Keys whose latest version is a delete marker are not listed (nor rolled up).
         if (!latest || latest.isDeleteMarker) continue;
         const at = delimiter === '' ? -1 : entry.key.indexOf(delimiter, prefix.length);
@@ -1188,14 +1311,14 @@ export class ErasureSet implements ObjectLayer, StorageAdmin, StorageStats {
       for (const entry of batch.entries) {
         if (items.length >= want) break;
         if (rolledUp !== null && entry.key.startsWith(rolledUp)) continue;
-        const resolved = this.tryResolve(bucket, entry);
-        if (!resolved || resolved.versions.length === 0) continue;
+        const versions = entry.versions;
+        if (!versions || versions.length === 0) continue;
         const at = delimiter === '' ? -1 : entry.key.indexOf(delimiter, prefix.length);
         if (at >= 0) {
           rolledUp = entry.key.slice(0, at + delimiter.length);
           items.push({ kind: 'prefix', key: rolledUp });
         } else {
-          pushVersions(entry.key, resolved.versions, 0);
+          pushVersions(entry.key, versions, 0);
         }
       }
       if (items.length >= want || batch.exhausted) break;
@@ -1724,12 +1847,7 @@ export class ErasureSet implements ObjectLayer, StorageAdmin, StorageStats {
         }
         const batch = await this.scanBatch(bucket, '', cursor, false, SCAN_BATCH_MAX);
         // Synchronously after the read (see UsageTracker.scanned).
-        this.usage.scanned(
-          bucket,
-          batch.entries.map((e) => ({ key: e.key, versions: this.tryResolve(bucket, e)?.versions ?? null })),
-          batch.bound,
-          batch.exhausted,
-        );
+        this.usage.scanned(bucket, batch.entries, batch.bound, batch.exhausted);
         keys += batch.entries.length;
         // Let client requests in between batches.
         await new Promise((resolve) => setImmediate(resolve));

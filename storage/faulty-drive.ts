@@ -1,4 +1,4 @@
-import type { DiskInfo, Drive, DriveFormat, RecordScan, ScannedRecord, ShardHandle } from './drive.js';
+import type { DiskInfo, Drive, DriveFormat, RecordScan, ShardHandle, StoredRecords } from './drive.js';
 import { DriveError } from './drive.js';
 import type { BucketRecord, ObjectRecord, PartRecord, UploadRecord } from './records.js';
 
@@ -64,7 +64,7 @@ export class FaultyDrive implements Drive {
     await this.gate();
     return this.inner.deleteObjectRecord(bucket, key);
   }
-  async scanObjectRecords(bucket: string, scan: RecordScan): Promise<ScannedRecord[]> {
+  async scanObjectRecords(bucket: string, scan: RecordScan): Promise<StoredRecords> {
     await this.gate();
     return this.inner.scanObjectRecords(bucket, scan);
   }

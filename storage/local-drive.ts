@@ -10,9 +10,10 @@ import {
   type DriveFormat,
   isDriveError,
   type RecordScan,
-  type ScannedRecord,
   type ShardHandle,
+  type StoredRecords,
 } from './drive.js';
+import { RECORD_ENCODING } from './record-codec.js';
 import {
   type BucketRecord,
   type ObjectRecord,
@@ -66,13 +67,50 @@ function shardFileName(partNumber: number): string {
   return `${SHARD_FILE_PREFIX}${partNumber}`;
 }
 
+/** Value encoding of the record dbs (defined in record-codec.ts; do not change: on-disk format). */
+export { RECORD_ENCODING };
+
+/** First size of the buffer a scan copies stored records into (it doubles as needed). */
+const SCAN_BUFFER_INITIAL_BYTES = 64 * 1024;
+
 /**
- * Value encoding of both LMDB dbs: lmdb-js's msgpack encoder with msgpackr's record
- * extension off, so each value is a self-contained, standard MessagePack map (no
- * shared structures stored elsewhere in the db). Do not change: on-disk format
- * (pinned by the golden fixtures in storage/fixtures/).
+ * Where the stored-bytes view of the objects db copies each value a scan visits:
+ * lmdb-js hands its decoder the bytes in a shared buffer that the next read overwrites,
+ * so they are copied out, back to back, into one buffer per scan (no allocation per
+ * record). Scans run synchronously, so one sink per drive is enough.
  */
-export const RECORD_ENCODING = { encoding: 'msgpack', useRecords: false } as const;
+class ScanSink {
+  buf: Buffer = Buffer.alloc(0);
+  used = 0;
+
+  start(): void {
+    this.buf = Buffer.allocUnsafe(SCAN_BUFFER_INITIAL_BYTES);
+    this.used = 0;
+  }
+
+  /** lmdb-js decoder hook: copies `size` bytes and returns where the copy ends. */
+  decode(bytes: Uint8Array, size: number): number {
+    const need = this.used + size;
+    if (need > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.used);
+      this.buf = grown;
+    }
+    // Always a view of `size` bytes: lmdb-js's shared buffer reports a `length` of the
+    // current value while being far longer (Buffer#copy and set would take all of it).
+    this.buf.set(bytes.subarray(0, size), this.used);
+    this.used = need;
+    return need;
+  }
+
+  /** The bytes copied since start(), and lets go of them. */
+  finish(): Buffer {
+    const out = this.buf.subarray(0, this.used);
+    this.buf = Buffer.alloc(0);
+    this.used = 0;
+    return out;
+  }
+}
 
 /** Reads re-check that the drive was not wiped at most this often (writes always check). */
 const DEFAULT_LIVENESS_CHECK_INTERVAL_MS = 500;
@@ -132,6 +170,9 @@ interface Meta {
   env: RootDatabase;
   buckets: Database<unknown, Buffer>;
   objects: Database<unknown, Buffer>;
+  /** The objects db again, whose "decoder" copies each value's stored bytes into `sink`. */
+  objectsStored: Database<number, Buffer>;
+  sink: ScanSink;
   /** Inline shard bytes of small objects, raw, keyed by inlineKey(). */
   inline: Database<Buffer, Buffer>;
   uploads: Database<unknown, Buffer>;
@@ -236,6 +277,21 @@ export class LocalDrive implements Drive {
         keyEncoding: 'binary',
         ...RECORD_ENCODING,
       });
+      // A second handle on the same db: lmdb-js calls `decode` with each value's bytes in
+      // a shared buffer; this one copies them out instead of decoding (scanObjectRecords).
+      const sink = new ScanSink();
+      // lmdb-js takes `encoder` per db at run time (its typings list it only for the root).
+      const storedOptions = {
+        name: OBJECTS_DB,
+        keyEncoding: 'binary' as const,
+        encoder: {
+          encode: (): never => {
+            throw new Error('the stored-bytes view of the objects db is read-only');
+          },
+          decode: (bytes: Uint8Array, size: number) => sink.decode(bytes, size),
+        },
+      };
+      const objectsStored = env.openDB<number, Buffer>(storedOptions);
       const inline = env.openDB<Buffer, Buffer>({
         name: INLINE_DB,
         keyEncoding: 'binary',
@@ -251,7 +307,7 @@ export class LocalDrive implements Drive {
         keyEncoding: 'binary',
         ...RECORD_ENCODING,
       });
-      this.meta = { env, buckets, objects, inline, uploads, parts, formatIno };
+      this.meta = { env, buckets, objects, objectsStored, sink, inline, uploads, parts, formatIno };
     } catch (err) {
       throw toDriveError(err, `opening metadata of ${this.endpoint}`, 'DriveNotFound');
     }
@@ -373,21 +429,29 @@ export class LocalDrive implements Drive {
     );
   }
 
-  async scanObjectRecords(bucket: string, scan: RecordScan): Promise<ScannedRecord[]> {
-    const { objects } = this.live('read');
+  async scanObjectRecords(bucket: string, scan: RecordScan): Promise<StoredRecords> {
+    const { objectsStored, sink } = this.live('read');
     const baseLength = Buffer.byteLength(`${bucket}/`, 'utf8');
     const range = scanRange(bucket, scan);
-    if (!range) return [];
+    if (!range) return { keys: [], bytes: new Uint8Array(0), ends: [] };
     const { start, end } = range;
     return this.guard(() => {
-      const out: ScannedRecord[] = [];
-      for (const { key, value } of objects.getRange({ start, end, limit: scan.limit })) {
-        const name = key.subarray(baseLength).toString('utf8');
-        // Inline bytes live in the 'inline' db: a page of small objects costs no more to
-        // scan than a page of large ones.
-        out.push({ key: name, record: this.decode(parseObjectRecord, value, `${bucket}/${name}`) });
+      const keys: string[] = [];
+      const ends: number[] = [];
+      // Inline bytes live in the 'inline' db: a page of small objects costs no more to
+      // scan than a page of large ones. Records stay undecoded (the erasure set decodes
+      // one drive's copy when the drives agree).
+      sink.start();
+      let bytes: Buffer;
+      try {
+        for (const { key, value } of objectsStored.getRange({ start, end, limit: scan.limit })) {
+          keys.push(key.toString('utf8', baseLength));
+          ends.push(value);
+        }
+      } finally {
+        bytes = sink.finish();
       }
-      return out;
+      return { keys, bytes, ends };
     });
   }
 

@@ -1,7 +1,7 @@
 /**
  * Persisted metadata records: what every drive's LMDB holds per bucket and per object.
  *
- * Records are stored as plain MessagePack maps (see LocalDrive's RECORD_ENCODING).
+ * Records are stored as plain MessagePack maps (see RECORD_ENCODING in record-codec.ts).
  * Every record carries `v`, its format version; readers accept every version they know
  * and upgrade it here, in one place (a migration chain), so the rest of storage/ only
  * ever sees the current shape. A golden fixture test (records.test.ts, fixtures/)
