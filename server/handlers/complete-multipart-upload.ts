@@ -30,7 +30,13 @@ import { headerValue } from '../object-metadata.js';
 import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
 import { isS3Error, S3Error } from '../s3-errors.js';
 import { readSmallBody } from '../small-body.js';
-import { completedSizeMetadata, sseResponseHeaders, uploadDescription } from '../sse/index.js';
+import {
+  completedSizeMetadata,
+  openUploadSealing,
+  parsePartCustomerKey,
+  sseResponseHeaders,
+  uploadDescription,
+} from '../sse/index.js';
 import { toS3Error } from '../storage-errors.js';
 
 /**
@@ -77,7 +83,13 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<S3Respons
     if (!(isS3Error(err) && err.code === 'NoSuchUpload')) throw err;
   }
   const checksum = upload === undefined ? undefined : uploadChecksum(upload.metadata);
-  const encrypted = upload !== undefined && uploadDescription(upload.metadata) !== undefined;
+  const encryption = upload === undefined ? undefined : uploadDescription(upload.metadata);
+  if (upload !== undefined && encryption?.mode === 'SSE-C') {
+    // An SSE-C upload is completed with its key, as S3 requires (missing: InvalidRequest,
+    // another key: InvalidArgument).
+    await openUploadSealing(ctx, upload.metadata, ctx, parsePartCustomerKey(ctx.headers));
+  }
+  const encrypted = encryption !== undefined;
   const requestedType = headerValue(ctx.headers, 'x-amz-checksum-type');
   if (
     requestedType !== undefined &&

@@ -50,11 +50,12 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
 
   for (let attempt = 1; ; attempt++) {
     const info = await stat(ctx, versionId);
-    const encryption = await storedEncryption(ctx, info, { bucket: ctx.bucket, key: ctx.key }, customerKey);
     const part =
       partNumber === undefined
         ? undefined
         : locatePart(info, partNumber, header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
+    // After the part check, as S3: a missing part is InvalidPart even without the SSE-C key.
+    const encryption = await storedEncryption(ctx, info, { bucket: ctx.bucket, key: ctx.key }, customerKey);
     const headers = {
       ...objectResponseHeaders(info, ctx.query),
       ...lockResponseHeaders(info.metadata),

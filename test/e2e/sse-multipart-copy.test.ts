@@ -62,14 +62,12 @@ async function multipartUpload(
     const r = await s3.send(withHeaders(part, partRawHeaders));
     done.push({ PartNumber: i + 1, ETag: r.ETag as string });
   }
-  const completed = await s3.send(
-    new CompleteMultipartUploadCommand({
-      Bucket: bucket,
-      Key: key,
-      UploadId: uploadId,
-      MultipartUpload: { Parts: done },
-    }),
-  );
+  const complete = { Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: done } };
+  if (partSse.SSECustomerKey !== undefined) {
+    // An SSE-C upload is completed with its key only.
+    await expectS3Error(s3.send(new CompleteMultipartUploadCommand(complete)), 'InvalidRequest', 400);
+  }
+  const completed = await s3.send(new CompleteMultipartUploadCommand({ ...complete, ...partSse }));
   return { etag: completed.ETag as string, createHeaders: created as unknown as Record<string, unknown> };
 }
 
