@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import type { ObjectInfo } from '../storage/index.js';
 import {
+  commonPrefixEntries,
+  contentsEntry,
   decodeContinuationToken,
   encodeContinuationToken,
+  listingXml,
   parseEncodingType,
   parseMaxKeys,
 } from './listing.js';
+import { buildXml, type XmlObject } from './xml.js';
 
 describe('listing parameters', () => {
   it('parses max-keys: default 1000, 0 allowed, above 1000 served as 1000', () => {
@@ -33,5 +38,72 @@ describe('listing parameters', () => {
         expect.objectContaining({ code: 'InvalidArgument' }),
       );
     }
+  });
+});
+
+describe('listingXml', () => {
+  const hostile = [
+    'plain',
+    '',
+    'a&b<c>d"e\'f',
+    'ctl\u0001\u001f\r\n\t',
+    '😀/\uffff',
+    'lone\ud800x',
+    'x\udc00',
+    'sp ace%2F',
+  ];
+  const object = (key: string, i: number): ObjectInfo => ({
+    bucket: 'bkt',
+    key,
+    sizeBytes: i * 1000,
+    etag: i % 2 ? '60e0ccc34a7534a2d18c31041feb17b9' : '0b0f2d5e3c1a4b6d8e9f0a1b2c3d4e5f-2',
+    lastModified: new Date(1_764_000_000_123 + i),
+    versionId: 'null',
+    isDeleteMarker: false,
+    isLatest: true,
+    metadata: {},
+    storageClass: i % 3 ? '' : 'STANDARD',
+  });
+
+  it('writes the same document as buildXml for listing pages', () => {
+    for (const encoding of [undefined, 'url'] as const) {
+      for (const withOwner of [false, true]) {
+        const doc: XmlObject = {
+          Name: 'bkt',
+          Prefix: hostile[2],
+          ContinuationToken: undefined,
+          NextContinuationToken: encodeContinuationToken('k'),
+          KeyCount: hostile.length + 2,
+          MaxKeys: 1000,
+          Delimiter: '/',
+          IsTruncated: withOwner,
+          EncodingType: encoding,
+          StartAfter: hostile[3],
+          // Lone surrogates cannot be percent-encoded (no request can carry them anyway).
+          Contents: hostile
+            .filter((k) => encoding === undefined || !/[\ud800-\udfff]/.test(k.replace('😀', '')))
+            .map((k, i) => contentsEntry(object(k, i), encoding, withOwner)),
+          CommonPrefixes: commonPrefixEntries(['p/', 'q&/'], encoding),
+        };
+        expect(listingXml('ListBucketResult', doc)).toBe(buildXml('ListBucketResult', doc));
+      }
+    }
+  });
+
+  it('writes the same document as buildXml for empty pages and odd values', () => {
+    const docs: XmlObject[] = [
+      {
+        Name: 'b',
+        Prefix: '',
+        KeyCount: 0,
+        MaxKeys: 0,
+        IsTruncated: false,
+        Contents: [],
+        CommonPrefixes: [],
+      },
+      { Name: 'b', Nested: { Empty: {}, Deeper: { Value: 1.5, When: new Date(0) } }, List: ['x', 0] },
+    ];
+    for (const doc of docs)
+      expect(listingXml('ListBucketResult', doc)).toBe(buildXml('ListBucketResult', doc));
   });
 });

@@ -1,7 +1,7 @@
 import type { ObjectInfo } from '../storage/index.js';
-import { OWNER } from './s3-context.js';
+import { OWNER, type S3Response } from './s3-context.js';
 import { S3Error } from './s3-errors.js';
-import { urlEncodeKey, type XmlObject } from './xml.js';
+import { escapeXmlText, S3_XMLNS, urlEncodeKey, type XmlObject, type XmlValue } from './xml.js';
 
 /** Listing parameters and response pieces shared by ListObjects and ListObjectsV2. */
 
@@ -66,4 +66,38 @@ export function contentsEntry(obj: ObjectInfo, encoding: 'url' | undefined, with
 
 export function commonPrefixEntries(prefixes: readonly string[], encoding: 'url' | undefined): XmlObject[] {
   return prefixes.map((p) => ({ Prefix: encodeName(p, encoding) }));
+}
+
+/**
+ * The XML document of a listing: the same text as buildXml(rootName, body) (listing.test.ts
+ * compares them over hostile keys and every field), written directly. The generic builder
+ * took ~12 ms for a 1,000-key page, as long as reading the page from four drives (issue 4).
+ */
+export function listingXml(rootName: string, body: XmlObject): string {
+  let out = `<?xml version="1.0" encoding="UTF-8"?>\n<${rootName} xmlns="${S3_XMLNS}">`;
+  for (const name of Object.keys(body)) out += xmlElement(name, body[name]);
+  return `${out}</${rootName}>`;
+}
+
+function xmlElement(name: string, value: XmlValue): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) {
+    let out = '';
+    for (const item of value as readonly XmlValue[]) out += xmlElement(name, item);
+    return out;
+  }
+  if (value instanceof Date) return `<${name}>${value.toISOString()}</${name}>`;
+  if (typeof value === 'object') {
+    const fields = value as XmlObject;
+    let out = `<${name}>`;
+    for (const field of Object.keys(fields)) out += xmlElement(field, fields[field]);
+    return `${out}</${name}>`;
+  }
+  if (typeof value === 'boolean') return `<${name}>${value ? 'true' : 'false'}</${name}>`;
+  return `<${name}>${escapeXmlText(String(value))}</${name}>`;
+}
+
+/** A 200 response with a listing document (see listingXml). */
+export function listingResponse(rootName: string, body: XmlObject): S3Response {
+  return { status: 200, headers: { 'content-type': 'application/xml' }, body: listingXml(rootName, body) };
 }

@@ -5,10 +5,11 @@ import {
   decodeContinuationToken,
   encodeContinuationToken,
   encodeName,
+  listingResponse,
   parseEncodingType,
   parseMaxKeys,
 } from '../listing.js';
-import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
+import type { S3Context, S3Response } from '../s3-context.js';
 import { toS3Error } from '../storage-errors.js';
 
 /**
@@ -41,7 +42,7 @@ export async function listObjectsV2(ctx: S3Context): Promise<S3Response> {
   }
   // max-keys=0 is an empty, complete page on AWS (s3-tests: test_bucket_list_maxkeys_zero).
   const truncated = maxKeys > 0 && result.isTruncated && result.nextMarker !== undefined;
-  return xmlResponse('ListBucketResult', {
+  return listingResponse('ListBucketResult', {
     Name: ctx.bucket,
     Prefix: encodeName(prefix, encoding),
     ContinuationToken: token ?? undefined,

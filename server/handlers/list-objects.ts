@@ -3,10 +3,11 @@ import {
   commonPrefixEntries,
   contentsEntry,
   encodeName,
+  listingResponse,
   parseEncodingType,
   parseMaxKeys,
 } from '../listing.js';
-import { type S3Context, type S3Response, xmlResponse } from '../s3-context.js';
+import type { S3Context, S3Response } from '../s3-context.js';
 import { toS3Error } from '../storage-errors.js';
 
 /**
@@ -37,7 +38,7 @@ export async function listObjects(ctx: S3Context): Promise<S3Response> {
   }
   // max-keys=0 is an empty, complete page on AWS (s3-tests: test_bucket_list_maxkeys_zero).
   const truncated = maxKeys > 0 && result.isTruncated && result.nextMarker !== undefined;
-  return xmlResponse('ListBucketResult', {
+  return listingResponse('ListBucketResult', {
     Name: ctx.bucket,
     // V1 echoes Prefix as given even with encoding-type=url (what AWS does and botocore
     // expects: it decodes only Delimiter, Marker and NextMarker at the top level).
