@@ -19,7 +19,7 @@ from collections import Counter, OrderedDict, defaultdict
 
 # (area, regex on the test function name). Order matters: the first match wins.
 AREAS = [
-    ("encryption", r"sse|encrypt|_enc_|noenc"),
+    ("encryption", r"sse|encrypt|_enc(_|\[|$)|noenc"),
     ("lifecycle", r"^test_lifecycle"),
     ("object lock", r"object_lock"),
     ("post", r"post_object"),
