@@ -82,7 +82,8 @@ export function driveIndexOffsets(
  * True when b[bStart, bEnd) is another drive's copy of the record a[aStart, aEnd):
  * byte-equal except for the driveIndex values at `offsets` (from driveIndexOffsets on
  * a), which are one-byte fixints in both. False says nothing (compare decoded records).
- * No allocation: the comparisons run in Buffer.compare.
+ * One Buffer.compare over the whole record: b's index bytes are set to a's for the
+ * comparison and put back (b is only read meanwhile).
  */
 export function sameStoredRecord(
   a: Buffer,
@@ -94,12 +95,15 @@ export function sameStoredRecord(
   bEnd: number,
 ): boolean {
   if (aEnd - aStart !== bEnd - bStart) return false;
-  let from = aStart;
-  for (const at of offsets) {
-    const bAt = bStart + (at - aStart);
-    if ((b[bAt] ?? 0xff) > MAX_POSITIVE_FIXINT) return false;
-    if (a.compare(b, bStart + (from - aStart), bAt, from, at) !== 0) return false;
-    from = at + 1;
+  const shift = bStart - aStart;
+  for (const at of offsets) if ((b[at + shift] ?? 0xff) > MAX_POSITIVE_FIXINT) return false;
+  const saved = offsets.map((at) => b[at + shift] ?? 0);
+  for (const at of offsets) b[at + shift] = a[at] ?? 0;
+  try {
+    return a.compare(b, bStart, bEnd, aStart, aEnd) === 0;
+  } finally {
+    offsets.forEach((at, i) => {
+      b[at + shift] = saved[i] ?? 0;
+    });
   }
-  return a.compare(b, bStart + (from - aStart), bEnd, from, aEnd) === 0;
 }
