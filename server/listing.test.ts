@@ -5,6 +5,7 @@ import {
   contentsEntry,
   decodeContinuationToken,
   encodeContinuationToken,
+  listBucketResponse,
   listingXml,
   parseEncodingType,
   parseMaxKeys,
@@ -105,5 +106,34 @@ describe('listingXml', () => {
     ];
     for (const doc of docs)
       expect(listingXml('ListBucketResult', doc)).toBe(buildXml('ListBucketResult', doc));
+  });
+
+  it('listBucketResponse writes what buildXml writes for the same ListBucketResult', () => {
+    for (const encoding of [undefined, 'url'] as const) {
+      for (const withOwner of [false, true]) {
+        const objects = hostile
+          .filter((k) => encoding === undefined || !/[\ud800-\udfff]/.test(k.replace('😀', '')))
+          .map(object);
+        for (const prefixes of [[], ['p/', 'q&/', '😀/']]) {
+          const head: XmlObject = {
+            Name: 'bkt',
+            Prefix: '',
+            Marker: 'm&',
+            MaxKeys: 1000,
+            IsTruncated: false,
+            EncodingType: encoding,
+          };
+          const res = listBucketResponse(head, objects, prefixes, encoding, withOwner);
+          expect(res).toMatchObject({ status: 200, headers: { 'content-type': 'application/xml' } });
+          expect(res.body).toBe(
+            buildXml('ListBucketResult', {
+              ...head,
+              Contents: objects.map((o) => contentsEntry(o, encoding, withOwner)),
+              CommonPrefixes: commonPrefixEntries(prefixes, encoding),
+            }),
+          );
+        }
+      }
+    }
   });
 });

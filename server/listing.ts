@@ -97,7 +97,34 @@ function xmlElement(name: string, value: XmlValue): string {
   return `<${name}>${escapeXmlText(String(value))}</${name}>`;
 }
 
-/** A 200 response with a listing document (see listingXml). */
-export function listingResponse(rootName: string, body: XmlObject): S3Response {
-  return { status: 200, headers: { 'content-type': 'application/xml' }, body: listingXml(rootName, body) };
+const OWNER_XML = `<Owner>${xmlElement('ID', OWNER.ID)}${xmlElement('DisplayName', OWNER.DisplayName)}</Owner>`;
+
+/** contentsEntry(obj, encoding, withOwner) as XML text, without the intermediate object. */
+export function contentsXml(obj: ObjectInfo, encoding: 'url' | undefined, withOwner: boolean): string {
+  const storageClass = obj.storageClass === '' ? 'STANDARD' : obj.storageClass;
+  return (
+    `<Contents><Key>${escapeXmlText(encodeName(obj.key, encoding))}</Key>` +
+    `<LastModified>${obj.lastModified.toISOString()}</LastModified>` +
+    `<ETag>${escapeXmlText(`"${obj.etag}"`)}</ETag><Size>${obj.sizeBytes}</Size>` +
+    `${withOwner ? OWNER_XML : ''}<StorageClass>${escapeXmlText(storageClass)}</StorageClass></Contents>`
+  );
+}
+
+/**
+ * A 200 ListBucketResult: `head` (every element before Contents), then one Contents per
+ * object and the common prefixes — the text buildXml writes for
+ * { ...head, Contents: objects.map(contentsEntry), CommonPrefixes } (listing.test.ts).
+ */
+export function listBucketResponse(
+  head: XmlObject,
+  objects: readonly ObjectInfo[],
+  commonPrefixes: readonly string[],
+  encoding: 'url' | undefined,
+  withOwner: boolean,
+): S3Response {
+  let xml = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="${S3_XMLNS}">`;
+  for (const name of Object.keys(head)) xml += xmlElement(name, head[name]);
+  for (const obj of objects) xml += contentsXml(obj, encoding, withOwner);
+  xml += xmlElement('CommonPrefixes', commonPrefixEntries(commonPrefixes, encoding));
+  return { status: 200, headers: { 'content-type': 'application/xml' }, body: `${xml}</ListBucketResult>` };
 }

@@ -1,11 +1,9 @@
 import type { ListObjectsResult } from '../../storage/index.js';
 import {
-  commonPrefixEntries,
-  contentsEntry,
   decodeContinuationToken,
   encodeContinuationToken,
   encodeName,
-  listingResponse,
+  listBucketResponse,
   parseEncodingType,
   parseMaxKeys,
 } from '../listing.js';
@@ -42,18 +40,22 @@ export async function listObjectsV2(ctx: S3Context): Promise<S3Response> {
   }
   // max-keys=0 is an empty, complete page on AWS (s3-tests: test_bucket_list_maxkeys_zero).
   const truncated = maxKeys > 0 && result.isTruncated && result.nextMarker !== undefined;
-  return listingResponse('ListBucketResult', {
-    Name: ctx.bucket,
-    Prefix: encodeName(prefix, encoding),
-    ContinuationToken: token ?? undefined,
-    NextContinuationToken: truncated ? encodeContinuationToken(result.nextMarker ?? '') : undefined,
-    KeyCount: result.objects.length + result.commonPrefixes.length,
-    MaxKeys: maxKeys,
-    Delimiter: delimiter === '' ? undefined : encodeName(delimiter, encoding),
-    IsTruncated: truncated,
-    EncodingType: encoding,
-    StartAfter: startAfter === '' ? undefined : encodeName(startAfter, encoding),
-    Contents: result.objects.map((o) => contentsEntry(o, encoding, fetchOwner)),
-    CommonPrefixes: commonPrefixEntries(result.commonPrefixes, encoding),
-  });
+  return listBucketResponse(
+    {
+      Name: ctx.bucket,
+      Prefix: encodeName(prefix, encoding),
+      ContinuationToken: token ?? undefined,
+      NextContinuationToken: truncated ? encodeContinuationToken(result.nextMarker ?? '') : undefined,
+      KeyCount: result.objects.length + result.commonPrefixes.length,
+      MaxKeys: maxKeys,
+      Delimiter: delimiter === '' ? undefined : encodeName(delimiter, encoding),
+      IsTruncated: truncated,
+      EncodingType: encoding,
+      StartAfter: startAfter === '' ? undefined : encodeName(startAfter, encoding),
+    },
+    result.objects,
+    result.commonPrefixes,
+    encoding,
+    fetchOwner,
+  );
 }

@@ -1,12 +1,5 @@
 import type { ListObjectsResult } from '../../storage/index.js';
-import {
-  commonPrefixEntries,
-  contentsEntry,
-  encodeName,
-  listingResponse,
-  parseEncodingType,
-  parseMaxKeys,
-} from '../listing.js';
+import { encodeName, listBucketResponse, parseEncodingType, parseMaxKeys } from '../listing.js';
 import type { S3Context, S3Response } from '../s3-context.js';
 import { toS3Error } from '../storage-errors.js';
 
@@ -38,21 +31,25 @@ export async function listObjects(ctx: S3Context): Promise<S3Response> {
   }
   // max-keys=0 is an empty, complete page on AWS (s3-tests: test_bucket_list_maxkeys_zero).
   const truncated = maxKeys > 0 && result.isTruncated && result.nextMarker !== undefined;
-  return listingResponse('ListBucketResult', {
-    Name: ctx.bucket,
-    // V1 echoes Prefix as given even with encoding-type=url (what AWS does and botocore
-    // expects: it decodes only Delimiter, Marker and NextMarker at the top level).
-    Prefix: prefix,
-    Marker: encodeName(marker, encoding),
-    NextMarker:
-      truncated && (delimiter !== '' || result.objects.at(-1)?.key !== result.nextMarker)
-        ? encodeName(result.nextMarker ?? '', encoding)
-        : undefined,
-    MaxKeys: maxKeys,
-    Delimiter: delimiter === '' ? undefined : encodeName(delimiter, encoding),
-    IsTruncated: truncated,
-    EncodingType: encoding,
-    Contents: result.objects.map((o) => contentsEntry(o, encoding, true)),
-    CommonPrefixes: commonPrefixEntries(result.commonPrefixes, encoding),
-  });
+  return listBucketResponse(
+    {
+      Name: ctx.bucket,
+      // V1 echoes Prefix as given even with encoding-type=url (what AWS does and botocore
+      // expects: it decodes only Delimiter, Marker and NextMarker at the top level).
+      Prefix: prefix,
+      Marker: encodeName(marker, encoding),
+      NextMarker:
+        truncated && (delimiter !== '' || result.objects.at(-1)?.key !== result.nextMarker)
+          ? encodeName(result.nextMarker ?? '', encoding)
+          : undefined,
+      MaxKeys: maxKeys,
+      Delimiter: delimiter === '' ? undefined : encodeName(delimiter, encoding),
+      IsTruncated: truncated,
+      EncodingType: encoding,
+    },
+    result.objects,
+    result.commonPrefixes,
+    encoding,
+    true,
+  );
 }
