@@ -84,11 +84,12 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<S3Respons
   }
   const checksum = upload === undefined ? undefined : uploadChecksum(upload.metadata);
   const encryption = upload === undefined ? undefined : uploadDescription(upload.metadata);
-  if (upload !== undefined && encryption?.mode === 'SSE-C') {
-    // An SSE-C upload is completed with its key, as S3 requires (missing: InvalidRequest,
-    // another key: InvalidArgument).
-    await openUploadSealing(ctx, upload.metadata, ctx, parsePartCustomerKey(ctx.headers));
-  }
+  // An SSE-C upload is completed with its key, as S3 requires (missing: InvalidRequest, another
+  // key: InvalidArgument); the response echoes the key's MD5.
+  const customerSealing =
+    upload !== undefined && encryption?.mode === 'SSE-C'
+      ? await openUploadSealing(ctx, upload.metadata, ctx, parsePartCustomerKey(ctx.headers))
+      : undefined;
   const encrypted = encryption !== undefined;
   const requestedType = headerValue(ctx.headers, 'x-amz-checksum-type');
   if (
@@ -129,7 +130,7 @@ export async function completeMultipartUpload(ctx: S3Context): Promise<S3Respons
   });
   const headers: Record<string, string | number> = {
     ...res.headers,
-    ...sseResponseHeaders(uploadDescription(info.metadata)),
+    ...sseResponseHeaders(customerSealing ?? uploadDescription(info.metadata)),
   };
   if (info.versionId !== 'null') headers['x-amz-version-id'] = info.versionId;
   return { ...res, headers };

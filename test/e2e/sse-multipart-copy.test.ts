@@ -23,7 +23,7 @@ import { describe, expect, it } from 'vitest';
 import { openStorage } from '../../storage/index.js';
 import { bodyBytes, bytesFor, md5Hex } from '../helpers/data.js';
 import { createBucket, expectS3Error, expectStatus } from '../helpers/s3.js';
-import { customerKey, KMS_SECRET, withHeaders } from '../helpers/sse.js';
+import { customerKey, KMS_SECRET, withHeaders, withResponseHeaders } from '../helpers/sse.js';
 import { uniqueBucketName, useStrataServer } from '../helpers/strata-server.js';
 
 const KiB = 1024;
@@ -46,7 +46,11 @@ async function multipartUpload(
   sse: SseInput,
   partSse: SseInput,
   partRawHeaders: Record<string, string> = {},
-): Promise<{ etag: string; createHeaders: Record<string, unknown> }> {
+): Promise<{
+  etag: string;
+  createHeaders: Record<string, unknown>;
+  completeHeaders: Record<string, unknown>;
+}> {
   const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...sse }));
   const uploadId = created.UploadId as string;
   const done: { PartNumber: number; ETag: string }[] = [];
@@ -67,8 +71,13 @@ async function multipartUpload(
     // An SSE-C upload is completed with its key only.
     await expectS3Error(s3.send(new CompleteMultipartUploadCommand(complete)), 'InvalidRequest', 400);
   }
-  const completed = await s3.send(new CompleteMultipartUploadCommand({ ...complete, ...partSse }));
-  return { etag: completed.ETag as string, createHeaders: created as unknown as Record<string, unknown> };
+  const completion = withResponseHeaders(new CompleteMultipartUploadCommand({ ...complete, ...partSse }));
+  const completed = await s3.send(completion.command);
+  return {
+    etag: completed.ETag as string,
+    createHeaders: created as unknown as Record<string, unknown>,
+    completeHeaders: completion.headers,
+  };
 }
 
 describe('server-side encryption: multipart, copy, POST, bucket default', () => {
@@ -83,8 +92,16 @@ describe('server-side encryption: multipart, copy, POST, bucket default', () => 
     const { headers } = customerKey('mp');
     const parts = [bytesFor(5 * MiB, 'p1'), bytesFor(5 * MiB + 3, 'p2'), bytesFor(PACKAGE + 1, 'p3')];
     const all = Buffer.concat(parts);
-    const { etag, createHeaders } = await multipartUpload(s3, bucket, 'mp', parts, headers, headers);
+    const { etag, createHeaders, completeHeaders } = await multipartUpload(
+      s3,
+      bucket,
+      'mp',
+      parts,
+      headers,
+      headers,
+    );
     expect(createHeaders.SSECustomerAlgorithm).toBe('AES256');
+    expect(completeHeaders['x-amz-server-side-encryption-customer-key-md5']).toBe(headers.SSECustomerKeyMD5);
     expect(etag).toMatch(/^"[0-9a-f]{32}-3"$/);
 
     const list = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));

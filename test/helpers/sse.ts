@@ -37,3 +37,24 @@ export function withHeaders<C extends { middlewareStack: { add: (...args: never[
   );
   return command;
 }
+
+/** `command` with its raw response headers captured into the returned object once sent. */
+export function withResponseHeaders<C extends { middlewareStack: { add: (...args: never[]) => unknown } }>(
+  command: C,
+): { command: C; headers: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  (
+    command.middlewareStack as unknown as {
+      add: (mw: unknown, opts: { step: string }) => void;
+    }
+  ).add(
+    (next: (args: unknown) => Promise<{ response: { headers: Record<string, string> } }>) =>
+      async (args: unknown) => {
+        const out = await next(args);
+        Object.assign(headers, out.response.headers);
+        return out;
+      },
+    { step: 'deserialize' },
+  );
+  return { command, headers };
+}
