@@ -11,7 +11,8 @@ const MAX_BODY_BYTES = 64 * 1024;
 /**
  * PutBucketEncryption — https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html
  * Validated (SSEAlgorithm AES256 | aws:kms | aws:kms:dsse) and stored; applied to every new
- * object that asks for no encryption itself (server/sse). Strata's extension: the request
+ * object that asks for no encryption itself (server/sse); refused with 501 NotImplemented on a
+ * server without a KMS (as MinIO), since every later PUT would fail. Strata's extension: the request
  * header `x-strata-sse-aead` (AES-256-GCM or ChaCha20-Poly1305) picks the AEAD of the
  * bucket's new encrypted objects (default: the server's STRATA_SSE_AEAD).
  */
@@ -19,6 +20,12 @@ export async function putBucketEncryption(ctx: S3Context): Promise<S3Response> {
   const aead = bucketAeadHeader(ctx.headers);
   const { bytes } = await readSmallBody(ctx, MAX_BODY_BYTES);
   const document = parseEncryptionConfiguration(bytes);
+  // A default the server cannot honour would make every later PUT into the bucket fail.
+  if (ctx.sse.kms === undefined) {
+    throw new S3Error('NotImplemented', {
+      message: 'Server side encryption specified but KMS is not configured',
+    });
+  }
   await writeBucketConfig(ctx, 'sse-aead', aead);
   await writeBucketConfig(ctx, 'encryption', document);
   return { status: 200 };

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { createBucket, expectS3Error, put } from '../helpers/s3.js';
+import { KMS_SECRET } from '../helpers/sse.js';
 import { uniqueBucketName, useStrataServer } from '../helpers/strata-server.js';
 
 describe('bucket policy', () => {
@@ -106,7 +107,7 @@ describe('bucket policy', () => {
 });
 
 describe('bucket encryption', () => {
-  const server = useStrataServer();
+  const server = useStrataServer({ env: { STRATA_KMS_SECRET_KEY: KMS_SECRET } });
 
   it('round-trips AES256 and aws:kms, rejects unknown algorithms, 404 when unset', async () => {
     const s3 = server().client();
@@ -129,9 +130,9 @@ describe('bucket encryption', () => {
     expect(got.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault).toEqual({
       SSEAlgorithm: 'AES256',
     });
-    // Stored, not applied: a new object reports no server-side encryption.
+    // Applied to new objects (server/sse; test/e2e/sse-multipart-copy.test.ts covers every path).
     const written = await put(s3, bucket, 'plain', 'x');
-    expect(written.ServerSideEncryption).toBeUndefined();
+    expect(written.ServerSideEncryption).toBe('AES256');
 
     await s3.send(
       new PutBucketEncryptionCommand({

@@ -5,11 +5,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
+  GetBucketEncryptionCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   type ObjectAttributes,
+  PutBucketEncryptionCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -312,5 +314,23 @@ describe('server-side encryption without a KMS', () => {
       400,
     );
     await expectStatus(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'o' })), 404);
+    // A bucket default it could not honour is refused rather than stored.
+    await expectS3Error(
+      s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: bucket,
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+        }),
+      ),
+      'NotImplemented',
+      501,
+    );
+    await expectS3Error(
+      s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })),
+      'ServerSideEncryptionConfigurationNotFoundError',
+      404,
+    );
   });
 });
