@@ -3,7 +3,10 @@ import type { S3Context } from './s3-context.js';
 import { toS3Error } from './storage-errors.js';
 
 /** Reads one bucket configuration document (undefined when unset); NoSuchBucket mapped. */
-export async function readBucketConfig(ctx: S3Context, name: BucketConfigName): Promise<string | undefined> {
+export async function readBucketConfig(
+  ctx: Pick<S3Context, 'objectLayer' | 'bucket'>,
+  name: BucketConfigName,
+): Promise<string | undefined> {
   try {
     return await ctx.objectLayer.getBucketConfig(ctx.bucket, name);
   } catch (err) {

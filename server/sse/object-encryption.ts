@@ -19,9 +19,9 @@ import {
   sealObjectKey,
 } from '../../crypto/index.js';
 import type { ObjectLayer, ObjectMetadata } from '../../storage/index.js';
-import { type BucketDefaultEncryption, bucketDefaultEncryption } from '../encryption-document.js';
+import { readBucketConfig } from '../bucket-config.js';
+import { bucketDefaultEncryption } from '../encryption-document.js';
 import { S3Error } from '../s3-errors.js';
-import { toS3Error } from '../storage-errors.js';
 import { sseCryptoError } from './sse-errors.js';
 import { type SseRequest, sseRequestFor } from './sse-request.js';
 
@@ -90,14 +90,21 @@ export async function sealNewObject(
   request: SseRequest | undefined,
   target: SseTarget,
 ): Promise<ObjectSealing | undefined> {
-  const bucketDefault = await readBucketDefault(ctx.objectLayer, target.bucket);
-  const byDefault = bucketDefault.encryption;
+  const byDefault = await readBucketConfig(
+    { objectLayer: ctx.objectLayer, bucket: target.bucket },
+    'encryption',
+  ).then((doc) => (doc === undefined ? undefined : bucketDefaultEncryption(doc)));
   const effective =
     request ??
     (byDefault === undefined ? undefined : sseRequestFor(byDefault.algorithm, byDefault.kmsKeyId)) ??
     (ctx.sse.autoEncrypt ? ({ mode: 'SSE-S3' } as const) : undefined);
   if (effective === undefined) return undefined;
-  const aead = bucketDefault.aead ?? ctx.sse.aead;
+  // Only encrypted writes pay for the second bucket read.
+  const bucketAead = await readBucketConfig(
+    { objectLayer: ctx.objectLayer, bucket: target.bucket },
+    'sse-aead',
+  );
+  const aead = bucketAead !== undefined && isAeadAlgorithm(bucketAead) ? bucketAead : ctx.sse.aead;
   const binding = objectBinding(target.bucket, target.key);
   if (effective.mode === 'SSE-C') {
     requireSecureTransport(ctx);
@@ -308,25 +315,4 @@ export function requireSecureTransport(ctx: { sse: SseSettings; raw: IncomingMes
     message:
       'Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.',
   });
-}
-
-/** The bucket's default encryption and AEAD choice (bucket configs 'encryption' and 'sse-aead'). */
-async function readBucketDefault(
-  objectLayer: ObjectLayer,
-  bucket: string,
-): Promise<{ encryption: BucketDefaultEncryption | undefined; aead: AeadAlgorithm | undefined }> {
-  let document: string | undefined;
-  let aead: string | undefined;
-  try {
-    [document, aead] = await Promise.all([
-      objectLayer.getBucketConfig(bucket, 'encryption'),
-      objectLayer.getBucketConfig(bucket, 'sse-aead'),
-    ]);
-  } catch (err) {
-    throw toS3Error(err, { bucket });
-  }
-  return {
-    encryption: document === undefined ? undefined : bucketDefaultEncryption(document),
-    aead: aead !== undefined && isAeadAlgorithm(aead) ? aead : undefined,
-  };
 }
