@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCannedServer } from '../test/helpers/canned-server.js';
 import { adminHeal, formatHealCounts, resolveAdminHealConfig } from './admin-heal.js';
 
 const REPORT = {
@@ -18,28 +18,7 @@ const ENV = {
   STRATA_REGION: 'eu-west-1',
 };
 
-let server: Server | undefined;
-
-afterEach(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = undefined;
-});
-
-/** Serves one canned answer and records what it received. */
-async function serve(status: number, body: string): Promise<{ url: string; received: IncomingMessage[] }> {
-  const received: IncomingMessage[] = [];
-  server = createServer((req, res) => {
-    received.push(req);
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, received };
-}
+const serve = useCannedServer();
 
 /** Recomputes the signature from the request as the server saw it: what a SigV4 verifier does. */
 async function expectedAuthorization(req: IncomingMessage, secret: string, region: string): Promise<string> {
@@ -119,9 +98,8 @@ describe('adminHeal', () => {
   });
 
   it('says when the server cannot be reached', async () => {
-    const { url } = await serve(200, '{}');
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
-    server = undefined;
+    const { url, close } = await serve(200, '{}');
+    await close();
     await expect(adminHeal(resolveAdminHealConfig({ endpoint: url }, ENV))).rejects.toThrow(
       /cannot reach .*is strata server running there\?/,
     );

@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseRootSecret } from '../crypto/index.js';
+import { useCannedServer } from '../test/helpers/canned-server.js';
 import { adminKms, generateSecret, resolveAdminKmsConfig } from './admin-kms.js';
 
 const ENV = { STRATA_ROOT_USER: 'rootuser', STRATA_ROOT_PASSWORD: 'rootpassword' };
@@ -18,28 +17,7 @@ const REPORT = {
   failures: [{ bucket: 'b', key: 'k', versionId: 'null', code: 'KeyUnsealFailed' }],
 };
 
-let server: Server | undefined;
-
-afterEach(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = undefined;
-});
-
-/** Serves one canned answer and records the requests. */
-async function serve(status: number, body: unknown): Promise<{ url: string; received: IncomingMessage[] }> {
-  const received: IncomingMessage[] = [];
-  server = createServer((req, res) => {
-    received.push(req);
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    });
-  });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, received };
-}
+const serve = useCannedServer();
 
 describe('adminKms', () => {
   it('creates a key with a signed POST naming it in the query', async () => {

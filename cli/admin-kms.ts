@@ -1,4 +1,5 @@
 import { generateRootSecret, isCryptoError } from '../crypto/index.js';
+import type { RewrapReport } from '../server/index.js';
 import { resolveAdminEndpoint } from './admin-endpoint.js';
 import { type AdminTarget, adminRequest, describeError } from './admin-request.js';
 import type { AdminKmsAction, AdminKmsFlags } from './parse-command.js';
@@ -27,20 +28,6 @@ export interface KmsKeyInfo {
   name: string;
   latestVersion: number;
   versions: KmsKeyVersion[];
-}
-
-/** The re-wrap report (server/kms-rewrap.ts). */
-export interface RewrapReport {
-  bucketsScanned: number;
-  versionsScanned: number;
-  rewrapped: number;
-  unchanged: number;
-  notEncrypted: number;
-  skippedSseC: number;
-  skippedChanged: number;
-  failed: number;
-  uploadsOnOldKeyVersion: number;
-  failures: { bucket: string; key: string; versionId: string; code: string }[];
 }
 
 const REWRAP_COUNTS = [

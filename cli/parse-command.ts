@@ -106,29 +106,12 @@ function parseAdmin(args: string[]): Command {
     case 'help':
       return { kind: 'help', topic: 'admin' };
     case 'heal': {
-      const { values, positionals } = withUsageErrors('admin', () =>
-        parseArgs({
-          args: rest,
-          allowPositionals: true,
-          strict: true,
-          options: {
-            endpoint: { type: 'string' },
-            bucket: { type: 'string' },
-            help: { type: 'boolean', short: 'h' },
-          },
-        }),
-      );
-      if (values.help === true) {
-        return { kind: 'help', topic: 'admin' };
-      }
-      if (positionals.length > 0) {
-        throw new UsageError(
-          `unexpected argument "${positionals[0]}" for "strata admin heal" (use --bucket to heal one bucket)`,
-        );
-      }
+      const parsed = parseAdminArgs(rest, true);
+      if (parsed === 'help') return { kind: 'help', topic: 'admin' };
+      noPositionals(parsed.positionals, 'strata admin heal', ' (use --bucket to heal one bucket)');
       return {
         kind: 'admin-heal',
-        flags: { endpoint: values.endpoint, bucket: values.bucket },
+        flags: { endpoint: parsed.endpoint, bucket: parsed.bucket },
       };
     }
     case 'prometheus':
@@ -183,7 +166,7 @@ function parseAdminKms(args: string[]): Command {
       );
     }
     const command = `strata admin kms key ${verb}`;
-    const parsed = parseKmsArgs(keyArgs, false);
+    const parsed = parseAdminArgs(keyArgs, false);
     if (parsed === 'help') return { kind: 'help', topic: 'admin' };
     const flags = { endpoint: parsed.endpoint };
     if (verb === 'list') {
@@ -197,7 +180,7 @@ function parseAdminKms(args: string[]): Command {
     return { kind: 'admin-kms', action: { action, name }, flags };
   }
   if (sub === 'rewrap') {
-    const parsed = parseKmsArgs(rest, true);
+    const parsed = parseAdminArgs(rest, true);
     if (parsed === 'help') return { kind: 'help', topic: 'admin' };
     noPositionals(parsed.positionals, 'strata admin kms rewrap', ' (use --bucket to re-wrap one bucket)');
     const bucket = parsed.bucket;
@@ -229,8 +212,8 @@ function parseAdminKms(args: string[]): Command {
   );
 }
 
-/** --endpoint, --help and (for rewrap) --bucket of a KMS admin command; 'help' when --help was given. */
-function parseKmsArgs(
+/** --endpoint, --help and (heal, rewrap) --bucket of an admin command; 'help' when --help was given. */
+function parseAdminArgs(
   args: string[],
   withBucket: boolean,
 ): 'help' | { endpoint?: string | undefined; bucket?: string | undefined; positionals: string[] } {

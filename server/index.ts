@@ -9,6 +9,7 @@ export {
   type MetricsAccess,
   MINIO_METRICS_PATH,
 } from './internal-endpoints.js';
+export type { RewrapFailure, RewrapReport } from './kms-rewrap.js';
 export { S3_OPERATIONS, type S3Operation } from './resolve-operation.js';
 export {
   type AuditEntry,
