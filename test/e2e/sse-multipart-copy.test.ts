@@ -21,9 +21,9 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { openStorage } from '../../storage/index.js';
-import { bodyBytes, bytesFor, md5Hex } from '../helpers/data.js';
+import { bytesFor, md5Hex } from '../helpers/data.js';
 import { createBucket, expectS3Error, expectStatus } from '../helpers/s3.js';
-import { customerKey, KMS_SECRET, withHeaders, withResponseHeaders } from '../helpers/sse.js';
+import { customerKey, getBytes, KMS_SECRET, withHeaders, withResponseHeaders } from '../helpers/sse.js';
 import { uniqueBucketName, useStrataServer } from '../helpers/strata-server.js';
 
 const KiB = 1024;
@@ -31,11 +31,6 @@ const MiB = 1024 * KiB;
 const PACKAGE = 64 * KiB;
 
 type SseInput = Record<string, string>;
-
-async function getBytes(s3: S3Client, input: ConstructorParameters<typeof GetObjectCommand>[0]) {
-  const res = await s3.send(new GetObjectCommand(input));
-  return { bytes: await bodyBytes(res.Body), res };
-}
 
 /** Uploads `parts` as a multipart upload with `sse` on create and `partSse` on each part. */
 async function multipartUpload(

@@ -13,24 +13,15 @@ import {
   type ObjectAttributes,
   PutBucketEncryptionCommand,
   PutObjectCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { bodyBytes, bytesFor, md5Hex } from '../helpers/data.js';
+import { bytesFor, md5Hex } from '../helpers/data.js';
 import { shardFiles } from '../helpers/drives.js';
 import { createBucket, expectS3Error, expectStatus } from '../helpers/s3.js';
-import { customerKey, KMS_SECRET, withHeaders } from '../helpers/sse.js';
+import { customerKey, getBytes, KMS_SECRET, withHeaders } from '../helpers/sse.js';
 import { uniqueBucketName, useStrataServer } from '../helpers/strata-server.js';
 
-async function getBytes(
-  s3: S3Client,
-  input: ConstructorParameters<typeof GetObjectCommand>[0],
-): Promise<{ bytes: Buffer; res: Awaited<ReturnType<S3Client['send']>> & Record<string, unknown> }> {
-  const res = await s3.send(new GetObjectCommand(input));
-  return { bytes: await bodyBytes(res.Body), res: res as never };
-}
-
-/** True when `needle` occurs in any shard file or LMDB file of the drives. */
+/** True when `needle` occurs in any shard file of the drives. */
 async function drivesContain(drives: readonly string[], needle: Buffer): Promise<boolean> {
   for (const drive of drives) {
     for (const file of await shardFiles(drive)) {

@@ -1,5 +1,7 @@
 /** Helpers for server-side encryption tests: a KMS root secret, SSE-C keys, raw header overrides. */
 import { createHash } from 'node:crypto';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { bodyBytes } from './data.js';
 
 export const KMS_SECRET = `strata-test-root:${Buffer.alloc(32, 7).toString('base64')}`;
 
@@ -57,4 +59,10 @@ export function withResponseHeaders<C extends { middlewareStack: { add: (...args
     { step: 'deserialize' },
   );
   return { command, headers };
+}
+
+/** GetObject with the whole body read into memory (small test objects only). */
+export async function getBytes(s3: S3Client, input: ConstructorParameters<typeof GetObjectCommand>[0]) {
+  const res = await s3.send(new GetObjectCommand(input));
+  return { bytes: await bodyBytes(res.Body), res };
 }
