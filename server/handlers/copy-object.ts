@@ -83,6 +83,8 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
   const sourceKey = parseCopySourceCustomerKey(ctx.headers);
   const sealed = await sealedBody(ctx, sseRequest, ctx);
 
+  // The source as stat'ed for an in-place self-copy, reused when the data is rewritten after all.
+  let selfInfo: ObjectInfo | undefined;
   if (selfCopy) {
     if (replacement === undefined && sseRequest === undefined) {
       throw new S3Error('InvalidRequest', {
@@ -91,6 +93,7 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
       });
     }
     const info = (await versioningEnabled(ctx)) ? undefined : await stat(ctx, source);
+    selfInfo = info;
     const kept = info === undefined ? undefined : uploadDescription(info.metadata);
     const inPlace =
       info !== undefined &&
@@ -128,7 +131,7 @@ export async function copyObject(ctx: S3Context): Promise<S3Response> {
   const lock = await lockMetadataForNewVersion(ctx.objectLayer, ctx.bucket, ctx.headers, {
     requireDigest: false,
   });
-  const sourceInfo = await stat(ctx, source);
+  const sourceInfo = selfInfo ?? (await stat(ctx, source));
   checkCopyPreconditions(ctx, sourceInfo);
   let src: GetObjectResult;
   try {
