@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { CryptoError } from './errors.js';
 import { PackageCipher, type StreamKeyOptions } from './package-cipher.js';
-import { PACKAGE_SEALED_BYTES, type PackageRange } from './package-format.js';
+import { PACKAGE_SEALED_BYTES, type PackageRange, TAG_BYTES } from './package-format.js';
 
 export interface DecryptStreamOptions extends StreamKeyOptions {
   /**
@@ -21,7 +21,7 @@ export interface DecryptStreamOptions extends StreamKeyOptions {
  * is authenticated before any of its plaintext is pushed; the first failure destroys the
  * stream with CryptoError('Tampered') (bit flips, truncation, dropped, reordered or
  * foreign packages, trailing bytes). Memory: one 64 KiB + 16 staging buffer; whole packages
- * inside an input chunk are opened from subarray views.
+ * inside an input chunk are opened from subarray views, in one run into one output buffer.
  */
 export function createDecryptStream(opts: DecryptStreamOptions): Transform {
   const opener = new PackageOpener(opts);
@@ -87,9 +87,12 @@ export class PackageOpener {
       pos = take;
       if (this.staged === PACKAGE_SEALED_BYTES && pos < n) this.openStaged(false, emit);
     }
-    while (n - pos > PACKAGE_SEALED_BYTES) {
-      this.openOne(chunk.subarray(pos, pos + PACKAGE_SEALED_BYTES), false, emit);
-      pos += PACKAGE_SEALED_BYTES;
+    // Whole packages inside the chunk are opened in one run, all but the one the chunk
+    // ends with (it may be the final one).
+    const whole = Math.floor((n - pos - 1) / PACKAGE_SEALED_BYTES) * PACKAGE_SEALED_BYTES;
+    if (whole > 0) {
+      this.openRun(chunk.subarray(pos, pos + whole), false, emit);
+      pos += whole;
     }
     if (pos < n) {
       this.staging.set(chunk.subarray(pos, n), 0);
@@ -115,20 +118,32 @@ export class PackageOpener {
   private openStaged(atEnd: boolean, emit: (plain: Buffer) => void): void {
     const sealed = this.staging.subarray(0, this.staged);
     this.staged = 0;
-    this.openOne(sealed, atEnd, emit);
+    this.openRun(sealed, atEnd, emit);
   }
 
-  private openOne(sealed: Uint8Array, atEnd: boolean, emit: (plain: Buffer) => void): void {
+  /**
+   * Opens a run of sealed packages (all full but the last, which ends the input when
+   * `atEnd`) into one fresh buffer and emits the part of it the range asks for.
+   */
+  private openRun(sealed: Uint8Array, atEnd: boolean, emit: (plain: Buffer) => void): void {
     const index = this.index;
-    if (this.endIndex !== undefined && index >= this.endIndex) {
-      throw new CryptoError('Tampered', `sealed data: bytes after package ${index - 1}, the last expected`);
+    const count = Math.max(1, Math.ceil(sealed.byteLength / PACKAGE_SEALED_BYTES));
+    const last = index + count - 1;
+    if (this.endIndex !== undefined && last >= this.endIndex) {
+      throw new CryptoError(
+        'Tampered',
+        `sealed data: bytes after package ${this.endIndex - 1}, the last expected`,
+      );
     }
     // With a known package count the final flag follows from the index; otherwise the
     // package the input ends with must be the final one (a truncated stream fails here).
     // Bytes appended after a final package make it open as non-final, which fails too.
-    const final = this.totalPackages === undefined ? atEnd : index === this.totalPackages - 1;
-    let plain = this.cipher.open(sealed, index, final);
-    this.index = index + 1;
+    // A package before the last of the run is never final: were it, opening it as
+    // non-final fails.
+    const final = this.totalPackages === undefined ? atEnd : last === this.totalPackages - 1;
+    let plain = Buffer.allocUnsafeSlow(Math.max(0, sealed.byteLength - count * TAG_BYTES));
+    this.cipher.openPackages(sealed, index, final, plain);
+    this.index = last + 1;
     if (this.skip > 0) {
       const drop = Math.min(this.skip, plain.byteLength);
       plain = plain.subarray(drop);

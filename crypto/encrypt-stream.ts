@@ -1,12 +1,13 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { PackageCipher, type StreamKeyOptions } from './package-cipher.js';
-import { PACKAGE_PLAINTEXT_BYTES } from './package-format.js';
+import { PACKAGE_PLAINTEXT_BYTES, TAG_BYTES } from './package-format.js';
 
 export type EncryptStreamOptions = StreamKeyOptions;
 
 /**
  * A Transform from plaintext to the sealed stream of docs/encryption-format.md: cuts the
- * input into 64 KiB packages and pushes each package's ciphertext, then its tag.
+ * input into 64 KiB packages and pushes their sealed bytes (ciphertext, then tag), one
+ * buffer per run of whole packages in an input chunk.
  *
  * Memory stays bounded at one 64 KiB staging buffer: whole packages inside an input
  * chunk are sealed from subarray views, and only the remainder of a chunk (≤ 64 KiB) is
@@ -47,7 +48,7 @@ class EncryptStream extends Transform implements EncryptingTransform {
 
   override _flush(callback: TransformCallback): void {
     try {
-      this.sealOne(this.staging.subarray(0, this.staged), true);
+      this.sealRun(this.staging.subarray(0, this.staged), true);
       this.staged = 0;
     } catch (err) {
       callback(err as Error);
@@ -70,10 +71,12 @@ class EncryptStream extends Transform implements EncryptingTransform {
       pos = take;
       if (this.staged === PACKAGE_PLAINTEXT_BYTES && pos < n) this.sealStaged();
     }
-    // Here either nothing is staged, or the chunk is used up.
-    while (n - pos > PACKAGE_PLAINTEXT_BYTES) {
-      this.sealOne(chunk.subarray(pos, pos + PACKAGE_PLAINTEXT_BYTES), false);
-      pos += PACKAGE_PLAINTEXT_BYTES;
+    // Here either nothing is staged, or the chunk is used up. Whole packages inside the
+    // chunk are sealed in one run, all but the one the chunk ends with (it may be final).
+    const whole = Math.floor((n - pos - 1) / PACKAGE_PLAINTEXT_BYTES) * PACKAGE_PLAINTEXT_BYTES;
+    if (whole > 0) {
+      this.sealRun(chunk.subarray(pos, pos + whole), false);
+      pos += whole;
     }
     if (pos < n) {
       chunk.copy(this.staging, 0, pos, n);
@@ -82,14 +85,16 @@ class EncryptStream extends Transform implements EncryptingTransform {
   }
 
   private sealStaged(): void {
-    this.sealOne(this.staging, false);
+    this.sealRun(this.staging, false);
     this.staged = 0;
   }
 
-  private sealOne(plain: Uint8Array, final: boolean): void {
-    const [ciphertext, tag] = this.cipher.seal(plain, this.index, final);
-    this.index++;
-    if (ciphertext.byteLength > 0) this.push(ciphertext);
-    this.push(tag);
+  /** Seals a run of packages (all full but the last) into one fresh buffer and pushes it. */
+  private sealRun(plain: Uint8Array, lastIsFinal: boolean): void {
+    const count = Math.max(1, Math.ceil(plain.byteLength / PACKAGE_PLAINTEXT_BYTES));
+    const sealed = Buffer.allocUnsafeSlow(plain.byteLength + count * TAG_BYTES);
+    this.cipher.sealPackages(plain, this.index, lastIsFinal, sealed);
+    this.index += count;
+    this.push(sealed);
   }
 }

@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { CryptoError } from './errors.js';
+import { nativeAead } from './native-aead.js';
 import {
+  AEAD_IDS,
   type AeadAlgorithm,
   BINDING_BYTES,
   checkLength,
@@ -8,6 +10,7 @@ import {
   NODE_CIPHERS,
   NONCE_BYTES,
   PACKAGE_AAD_BYTES,
+  PACKAGE_PLAINTEXT_BYTES,
   PACKAGE_SEALED_BYTES,
   packageAad,
   packageKey,
@@ -29,9 +32,11 @@ export interface StreamKeyOptions {
 }
 
 /**
- * Seals and opens single packages of one stream. Allocates its nonce and AAD buffers
- * once; one node:crypto cipher per package (OpenSSL cannot reset the IV of a context).
- * Synchronous: a 64 KiB package costs tens of microseconds (bench/aead.bench.ts).
+ * Seals and opens the packages of one stream, one at a time (seal, open: one node:crypto
+ * cipher per package, as node:crypto cannot reset a cipher's nonce) or a run of packages
+ * into a caller's buffer (sealPackages, openPackages: one call into native/aead when it is
+ * built, else the single-package path). Synchronous: a 64 KiB package costs tens of
+ * microseconds (bench/aead.bench.ts).
  */
 export class PackageCipher {
   readonly aead: AeadAlgorithm;
@@ -42,6 +47,11 @@ export class PackageCipher {
   private readonly binding: Buffer;
   private readonly nonce = Buffer.alloc(NONCE_BYTES);
   private readonly aad = Buffer.alloc(PACKAGE_AAD_BYTES);
+  /** The package key's bytes, for native/aead. */
+  private readonly keyBytes: Buffer;
+  /** Nonces and AADs of a run of packages, for native/aead; grown on demand. */
+  private nonces = Buffer.alloc(0);
+  private aads = Buffer.alloc(0);
 
   constructor(opts: StreamKeyOptions) {
     checkLength('nonce base', opts.nonceBase, NONCE_BYTES);
@@ -49,7 +59,8 @@ export class PackageCipher {
     this.aead = opts.aead;
     this.partNumber = opts.partNumber ?? 0;
     this.cipherName = NODE_CIPHERS[opts.aead];
-    this.key = createSecretKey(packageKey(opts.key, opts.aead, this.partNumber));
+    this.keyBytes = packageKey(opts.key, opts.aead, this.partNumber);
+    this.key = createSecretKey(this.keyBytes);
     this.nonceBase = Buffer.from(opts.nonceBase);
     this.binding = Buffer.from(opts.binding);
   }
@@ -74,15 +85,7 @@ export class PackageCipher {
    * impossible for its position (a non-final package must be full; only package 0 may be empty).
    */
   open(sealed: Uint8Array, index: number, final: boolean): Buffer {
-    if (sealed.byteLength < TAG_BYTES || sealed.byteLength > PACKAGE_SEALED_BYTES) {
-      throw tampered(index, `a sealed package of ${sealed.byteLength} bytes`);
-    }
-    if (!final && sealed.byteLength !== PACKAGE_SEALED_BYTES) {
-      throw tampered(index, 'a short package before the final one (truncated)');
-    }
-    if (final && index > 0 && sealed.byteLength === TAG_BYTES) {
-      throw tampered(index, 'an empty final package after other packages');
-    }
+    checkPackageSize(sealed.byteLength, index, final);
     this.prepare(index, final);
     const split = sealed.byteLength - TAG_BYTES;
     const decipher = createDecipheriv(this.cipherName as 'aes-256-gcm', this.key, this.nonce, {
@@ -99,9 +102,116 @@ export class PackageCipher {
     return plain;
   }
 
+  /**
+   * Seals the packages of `plain` (indices firstIndex.., each 64 KiB but the last; one empty
+   * package for an empty input) into `out`, which must be `sealedSize` of the input: each
+   * package's ciphertext then its tag. The last package is the stream's final one when
+   * `lastIsFinal`.
+   */
+  sealPackages(plain: Uint8Array, firstIndex: number, lastIsFinal: boolean, out: Uint8Array): void {
+    const n = Math.max(1, Math.ceil(plain.byteLength / PACKAGE_PLAINTEXT_BYTES));
+    if (out.byteLength !== plain.byteLength + n * TAG_BYTES) {
+      throw new RangeError('sealPackages: the output must be the sealed size of the input');
+    }
+    if (firstIndex + n > MAX_PACKAGES) throw new RangeError('stream exceeds the maximum number of packages');
+    if (nativeAead !== null) {
+      this.prepareRun(firstIndex, n, lastIsFinal);
+      nativeAead.seal(
+        AEAD_IDS[this.aead],
+        this.keyBytes,
+        this.nonces.subarray(0, n * NONCE_BYTES),
+        this.aads.subarray(0, n * PACKAGE_AAD_BYTES),
+        PACKAGE_AAD_BYTES,
+        plain,
+        out,
+        PACKAGE_PLAINTEXT_BYTES,
+      );
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const start = i * PACKAGE_PLAINTEXT_BYTES;
+      const end = Math.min(plain.byteLength, start + PACKAGE_PLAINTEXT_BYTES);
+      const [ciphertext, tag] = this.seal(plain.subarray(start, end), firstIndex + i, lastIsFinal && i === n - 1);
+      const at = i * PACKAGE_SEALED_BYTES;
+      out.set(ciphertext, at);
+      out.set(tag, at + ciphertext.byteLength);
+    }
+  }
+
+  /**
+   * Opens the sealed packages in `sealed` (indices firstIndex..; each full but the last)
+   * into `out`, which must be 16 bytes per package shorter. The last package is the
+   * stream's final one when `lastIsFinal`. Throws CryptoError('Tampered') for the first
+   * package that does not verify or whose size is impossible (as open); `out` then holds
+   * no unverified plaintext past the packages before it.
+   */
+  openPackages(sealed: Uint8Array, firstIndex: number, lastIsFinal: boolean, out: Uint8Array): void {
+    const n = Math.max(1, Math.ceil(sealed.byteLength / PACKAGE_SEALED_BYTES));
+    const lastBytes = sealed.byteLength - (n - 1) * PACKAGE_SEALED_BYTES;
+    const lastIndex = firstIndex + n - 1;
+    checkPackageSize(lastBytes, lastIndex, lastIsFinal);
+    if (out.byteLength !== sealed.byteLength - n * TAG_BYTES) {
+      throw new RangeError('openPackages: the output must be the plaintext size of the input');
+    }
+    if (lastIndex >= MAX_PACKAGES) throw new RangeError('stream exceeds the maximum number of packages');
+    if (nativeAead !== null) {
+      this.prepareRun(firstIndex, n, lastIsFinal);
+      const opened = nativeAead.open(
+        AEAD_IDS[this.aead],
+        this.keyBytes,
+        this.nonces.subarray(0, n * NONCE_BYTES),
+        this.aads.subarray(0, n * PACKAGE_AAD_BYTES),
+        PACKAGE_AAD_BYTES,
+        sealed,
+        out,
+        PACKAGE_PLAINTEXT_BYTES,
+      );
+      if (opened !== n) throw tampered(firstIndex + opened, 'authentication failed');
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const start = i * PACKAGE_SEALED_BYTES;
+      const end = Math.min(sealed.byteLength, start + PACKAGE_SEALED_BYTES);
+      out.set(this.open(sealed.subarray(start, end), firstIndex + i, lastIsFinal && i === n - 1), i * PACKAGE_PLAINTEXT_BYTES);
+    }
+  }
+
+  /** Writes the nonces and AADs of packages firstIndex..firstIndex+n-1 into the run buffers. */
+  private prepareRun(firstIndex: number, n: number, lastIsFinal: boolean): void {
+    if (this.nonces.byteLength < n * NONCE_BYTES) {
+      this.nonces = Buffer.alloc(n * NONCE_BYTES);
+      this.aads = Buffer.alloc(n * PACKAGE_AAD_BYTES);
+    }
+    for (let i = 0; i < n; i++) {
+      const index = firstIndex + i;
+      packageNonce(this.nonceBase, index, this.nonces.subarray(i * NONCE_BYTES, (i + 1) * NONCE_BYTES));
+      packageAad(
+        this.aead,
+        this.partNumber,
+        index,
+        lastIsFinal && i === n - 1,
+        this.binding,
+        this.aads.subarray(i * PACKAGE_AAD_BYTES, (i + 1) * PACKAGE_AAD_BYTES),
+      );
+    }
+  }
+
   private prepare(index: number, final: boolean): void {
     packageNonce(this.nonceBase, index, this.nonce);
     packageAad(this.aead, this.partNumber, index, final, this.binding, this.aad);
+  }
+}
+
+/** Throws CryptoError('Tampered') when a sealed package of `bytes` cannot be package `index`. */
+function checkPackageSize(bytes: number, index: number, final: boolean): void {
+  if (bytes < TAG_BYTES || bytes > PACKAGE_SEALED_BYTES) {
+    throw tampered(index, `a sealed package of ${bytes} bytes`);
+  }
+  if (!final && bytes !== PACKAGE_SEALED_BYTES) {
+    throw tampered(index, 'a short package before the final one (truncated)');
+  }
+  if (final && index > 0 && bytes === TAG_BYTES) {
+    throw tampered(index, 'an empty final package after other packages');
   }
 }
 
