@@ -1,7 +1,13 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { type BufferLender, FlushRecycler } from '../common/index.js';
 import { CryptoError } from './errors.js';
 import { PackageCipher, type StreamKeyOptions } from './package-cipher.js';
-import { PACKAGE_SEALED_BYTES, type PackageRange, TAG_BYTES } from './package-format.js';
+import {
+  PACKAGE_PLAINTEXT_BYTES,
+  PACKAGE_SEALED_BYTES,
+  type PackageRange,
+  TAG_BYTES,
+} from './package-format.js';
 
 export interface DecryptStreamOptions extends StreamKeyOptions {
   /**
@@ -21,30 +27,121 @@ export interface DecryptStreamOptions extends StreamKeyOptions {
  * is authenticated before any of its plaintext is pushed; the first failure destroys the
  * stream with CryptoError('Tampered') (bit flips, truncation, dropped, reordered or
  * foreign packages, trailing bytes). Memory: one 64 KiB + 16 staging buffer; whole packages
- * inside an input chunk are opened from subarray views, in one run into one output buffer.
+ * inside an input chunk are opened from subarray views, up to 16 per run into one output
+ * region. With a `lender`, plaintext goes into its buffers while the stream is piped into a
+ * destination that reports what it flushed (an HTTP response), and each buffer goes back
+ * once flushed (common/flush-recycler.ts); otherwise into fresh memory.
  */
-export function createDecryptStream(opts: DecryptStreamOptions): Transform {
-  const opener = new PackageOpener(opts);
-  return new Transform({
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-      try {
-        opener.write(chunk, (b) => this.push(b));
-      } catch (err) {
-        callback(err as Error);
-        return;
-      }
-      callback();
-    },
-    flush(callback: TransformCallback): void {
-      try {
-        opener.end((b) => this.push(b));
-      } catch (err) {
-        callback(err as Error);
-        return;
-      }
-      callback();
-    },
+export function createDecryptStream(opts: DecryptStreamOptions, lender?: BufferLender): Transform {
+  return new PlaintextTransform(lender, (buffers) => {
+    const opener = new PackageOpener(opts, buffers);
+    return { write: (chunk, emit) => opener.write(chunk, emit), end: (emit) => opener.end(emit) };
   });
+}
+
+/** Most packages opened in one call, and so plaintext bytes per lent output buffer. */
+const RUN_PACKAGES = 16;
+const LENT_BUFFER_BYTES = RUN_PACKAGES * PACKAGE_PLAINTEXT_BYTES;
+
+/**
+ * Where opened plaintext is written: regions of 1 MiB buffers lent by a FlushRecycler while
+ * it is active, else fresh memory of the size asked for. Every view pushed downstream must
+ * be announced with `pushing` first, so the recycler knows when its buffer is free again.
+ */
+export class PlaintextBuffers {
+  private readonly recycler: FlushRecycler | null;
+  private buf: Buffer | null = null;
+  private used = 0;
+  private lent = false;
+  private pushed = false;
+
+  constructor(recycler: FlushRecycler | null = null) {
+    this.recycler = recycler;
+  }
+
+  /** A region of `bytes` (at most 1 MiB) to write plaintext into. */
+  region(bytes: number): Buffer {
+    if (this.buf === null || this.buf.byteLength - this.used < bytes) {
+      this.drop();
+      const lent = this.recycler?.tryAcquire(LENT_BUFFER_BYTES) ?? null;
+      this.buf = lent ?? Buffer.allocUnsafeSlow(bytes);
+      this.lent = lent !== null;
+      this.used = 0;
+      this.pushed = false;
+    }
+    const region = this.buf.subarray(this.used, this.used + bytes);
+    this.used += bytes;
+    return region;
+  }
+
+  /** Announces a view of the latest region that is about to be pushed. */
+  pushing(view: Buffer): void {
+    this.pushed = true;
+    this.recycler?.pushing(view.byteLength, this.lent ? this.buf : null);
+  }
+
+  /** Lets go of the current buffer: a lent one nothing was pushed from goes straight back. */
+  drop(): void {
+    if (this.buf !== null && this.lent && !this.pushed) this.recycler?.giveBack(this.buf);
+    this.buf = null;
+  }
+}
+
+type Emit = (plain: Buffer) => void;
+
+/** The Transform of both decrypt streams: input goes to `steps`, plaintext comes out through PlaintextBuffers. */
+export class PlaintextTransform extends Transform {
+  private readonly recycler: FlushRecycler | null;
+  private readonly buffers: PlaintextBuffers;
+  private readonly steps: { write(chunk: Buffer, emit: Emit): void; end(emit: Emit): void };
+  private readonly pushPlain: Emit = (plain) => {
+    this.buffers.pushing(plain);
+    this.push(plain);
+  };
+
+  constructor(
+    lender: BufferLender | undefined,
+    makeSteps: (buffers: PlaintextBuffers) => {
+      write(chunk: Buffer, emit: Emit): void;
+      end(emit: Emit): void;
+    },
+  ) {
+    super();
+    this.recycler = lender === undefined ? null : new FlushRecycler(this, lender);
+    this.buffers = new PlaintextBuffers(this.recycler);
+    this.steps = makeSteps(this.buffers);
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
+    this.recycler?.watch(dest);
+    return super.pipe(dest, options);
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.steps.write(chunk, this.pushPlain);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.steps.end(this.pushPlain);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    callback();
+  }
+
+  override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
+    this.buffers.drop();
+    this.recycler?.destroyed();
+    callback(err);
+  }
 }
 
 /**
@@ -53,6 +150,7 @@ export function createDecryptStream(opts: DecryptStreamOptions): Transform {
  */
 export class PackageOpener {
   private readonly cipher: PackageCipher;
+  private readonly buffers: PlaintextBuffers;
   private readonly staging = Buffer.allocUnsafe(PACKAGE_SEALED_BYTES);
   private staged = 0;
   private index: number;
@@ -62,8 +160,9 @@ export class PackageOpener {
   private remaining: number;
   private sawInput = false;
 
-  constructor(opts: DecryptStreamOptions) {
+  constructor(opts: DecryptStreamOptions, buffers = new PlaintextBuffers()) {
     this.cipher = new PackageCipher(opts);
+    this.buffers = buffers;
     const range = opts.range;
     this.index = range?.firstPackageIndex ?? 0;
     this.endIndex = range === undefined ? undefined : range.firstPackageIndex + range.packageCount;
@@ -73,7 +172,7 @@ export class PackageOpener {
   }
 
   /** Takes the next sealed bytes; emits plaintext of every package it could verify. Throws CryptoError('Tampered'). */
-  write(chunk: Uint8Array, emit: (plain: Buffer) => void): void {
+  write(chunk: Uint8Array, emit: Emit): void {
     const n = chunk.byteLength;
     if (n === 0) return;
     this.sawInput = true;
@@ -87,12 +186,14 @@ export class PackageOpener {
       pos = take;
       if (this.staged === PACKAGE_SEALED_BYTES && pos < n) this.openStaged(false, emit);
     }
-    // Whole packages inside the chunk are opened in one run, all but the one the chunk
-    // ends with (it may be the final one).
-    const whole = Math.floor((n - pos - 1) / PACKAGE_SEALED_BYTES) * PACKAGE_SEALED_BYTES;
-    if (whole > 0) {
-      this.openRun(chunk.subarray(pos, pos + whole), false, emit);
-      pos += whole;
+    // Whole packages inside the chunk are opened in runs, all but the one the chunk ends
+    // with (it may be the final one).
+    let whole = Math.floor((n - pos - 1) / PACKAGE_SEALED_BYTES);
+    while (whole > 0) {
+      const run = Math.min(whole, RUN_PACKAGES);
+      this.openRun(chunk.subarray(pos, pos + run * PACKAGE_SEALED_BYTES), false, emit);
+      pos += run * PACKAGE_SEALED_BYTES;
+      whole -= run;
     }
     if (pos < n) {
       this.staging.set(chunk.subarray(pos, n), 0);
@@ -101,7 +202,7 @@ export class PackageOpener {
   }
 
   /** The input ended: opens what is staged and checks that nothing is missing. Throws CryptoError('Tampered'). */
-  end(emit: (plain: Buffer) => void): void {
+  end(emit: Emit): void {
     if (!this.sawInput) throw new CryptoError('Tampered', 'sealed data: no packages (truncated)');
     this.openStaged(true, emit);
     if (this.endIndex !== undefined && this.index !== this.endIndex) {
@@ -115,17 +216,17 @@ export class PackageOpener {
     }
   }
 
-  private openStaged(atEnd: boolean, emit: (plain: Buffer) => void): void {
+  private openStaged(atEnd: boolean, emit: Emit): void {
     const sealed = this.staging.subarray(0, this.staged);
     this.staged = 0;
     this.openRun(sealed, atEnd, emit);
   }
 
   /**
-   * Opens a run of sealed packages (all full but the last, which ends the input when
-   * `atEnd`) into one fresh buffer and emits the part of it the range asks for.
+   * Opens a run of sealed packages (at most 16, all full but the last, which ends the input
+   * when `atEnd`) into one output region and emits the part of it the range asks for.
    */
-  private openRun(sealed: Uint8Array, atEnd: boolean, emit: (plain: Buffer) => void): void {
+  private openRun(sealed: Uint8Array, atEnd: boolean, emit: Emit): void {
     const index = this.index;
     const count = Math.max(1, Math.ceil(sealed.byteLength / PACKAGE_SEALED_BYTES));
     const last = index + count - 1;
@@ -141,7 +242,7 @@ export class PackageOpener {
     // A package before the last of the run is never final: were it, opening it as
     // non-final fails.
     const final = this.totalPackages === undefined ? atEnd : last === this.totalPackages - 1;
-    let plain = Buffer.allocUnsafeSlow(Math.max(0, sealed.byteLength - count * TAG_BYTES));
+    let plain = this.buffers.region(Math.max(0, sealed.byteLength - count * TAG_BYTES));
     this.cipher.openPackages(sealed, index, final, plain);
     this.index = last + 1;
     if (this.skip > 0) {

@@ -1,5 +1,6 @@
-import { Transform, type TransformCallback } from 'node:stream';
-import { PackageOpener } from './decrypt-stream.js';
+import type { Transform } from 'node:stream';
+import type { BufferLender } from '../common/index.js';
+import { PackageOpener, PlaintextTransform } from './decrypt-stream.js';
 import { CryptoError } from './errors.js';
 import type { AeadAlgorithm } from './package-format.js';
 import { type PackageRange, packageCount, packageRangeFor, sealedSize, TAG_BYTES } from './package-format.js';
@@ -101,27 +102,28 @@ export function planMultipartRange(
 export function createMultipartDecryptStream(
   opts: { key: Uint8Array; aead: AeadAlgorithm; binding: Uint8Array },
   plan: MultipartDecryptionPlan,
+  lender?: BufferLender,
 ): Transform {
-  const segments = plan.segments.map((s) => ({
-    partNumber: s.part.partNumber,
-    opener: new PackageOpener({
-      key: opts.key,
-      aead: opts.aead,
-      binding: opts.binding,
-      nonceBase: s.part.nonceBase,
+  return new PlaintextTransform(lender, (buffers) => {
+    const segments = plan.segments.map((s) => ({
       partNumber: s.part.partNumber,
-      range: s.range,
-    }),
-    sealedBytes: s.range.sealedEndInclusive - s.range.sealedStart + 1,
-  }));
-  let current = 0;
-  let consumed = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-      const emit = (b: Buffer): void => {
-        this.push(b);
-      };
-      try {
+      opener: new PackageOpener(
+        {
+          key: opts.key,
+          aead: opts.aead,
+          binding: opts.binding,
+          nonceBase: s.part.nonceBase,
+          partNumber: s.part.partNumber,
+          range: s.range,
+        },
+        buffers,
+      ),
+      sealedBytes: s.range.sealedEndInclusive - s.range.sealedStart + 1,
+    }));
+    let current = 0;
+    let consumed = 0;
+    return {
+      write(chunk, emit): void {
         let pos = 0;
         while (pos < chunk.byteLength) {
           const segment = segments[current];
@@ -137,20 +139,15 @@ export function createMultipartDecryptStream(
             consumed = 0;
           }
         }
-      } catch (err) {
-        callback(err as Error);
-        return;
-      }
-      callback();
-    },
-    flush(callback: TransformCallback): void {
-      if (current < segments.length) {
-        callback(
-          new CryptoError('Tampered', `sealed data: ended inside part ${segments[current]?.partNumber}`),
-        );
-        return;
-      }
-      callback();
-    },
+      },
+      end(): void {
+        if (current < segments.length) {
+          throw new CryptoError(
+            'Tampered',
+            `sealed data: ended inside part ${segments[current]?.partNumber}`,
+          );
+        }
+      },
+    };
   });
 }

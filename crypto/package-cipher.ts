@@ -131,7 +131,11 @@ export class PackageCipher {
     for (let i = 0; i < n; i++) {
       const start = i * PACKAGE_PLAINTEXT_BYTES;
       const end = Math.min(plain.byteLength, start + PACKAGE_PLAINTEXT_BYTES);
-      const [ciphertext, tag] = this.seal(plain.subarray(start, end), firstIndex + i, lastIsFinal && i === n - 1);
+      const [ciphertext, tag] = this.seal(
+        plain.subarray(start, end),
+        firstIndex + i,
+        lastIsFinal && i === n - 1,
+      );
       const at = i * PACKAGE_SEALED_BYTES;
       out.set(ciphertext, at);
       out.set(tag, at + ciphertext.byteLength);
@@ -172,7 +176,10 @@ export class PackageCipher {
     for (let i = 0; i < n; i++) {
       const start = i * PACKAGE_SEALED_BYTES;
       const end = Math.min(sealed.byteLength, start + PACKAGE_SEALED_BYTES);
-      out.set(this.open(sealed.subarray(start, end), firstIndex + i, lastIsFinal && i === n - 1), i * PACKAGE_PLAINTEXT_BYTES);
+      out.set(
+        this.open(sealed.subarray(start, end), firstIndex + i, lastIsFinal && i === n - 1),
+        i * PACKAGE_PLAINTEXT_BYTES,
+      );
     }
   }
 

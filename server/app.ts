@@ -9,7 +9,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
-import type { ObjectLayer, StorageAdmin } from '../storage/index.js';
+import { BufferPool, type ObjectLayer, type StorageAdmin } from '../storage/index.js';
 import { authorizeAnonymous } from './anonymous-access.js';
 import { type AuthResult, authenticate, authType, type CredentialLookup } from './auth/index.js';
 import { deferContinue } from './body/index.js';
@@ -144,10 +144,20 @@ const ANONYMOUS: AuthResult = {
  * content-type parser runs, no bodyLimit applies and any Content-Type is accepted;
  * handlers stream request.raw through readBody.
  */
+/**
+ * Bytes of reusable buffers decrypted GETs write plaintext into, across all requests: 1 MiB
+ * each, back once the socket took their bytes (a GET at line rate holds 1–3). Past it,
+ * reads use fresh memory, which costs page faults and GC (bench/README.md, "SSE-S3 cost").
+ */
+const SSE_PLAINTEXT_BUFFER_BYTES = 32 * 1024 * 1024;
+
 export async function buildServer(serverOptions: ServerOptions): Promise<FastifyInstance> {
   // Handlers see plaintext sizes of encrypted objects (server/sse/plaintext-object-layer.ts).
   const opts = { ...serverOptions, objectLayer: new PlaintextObjectLayer(serverOptions.objectLayer) };
-  const sse = serverOptions.sse ?? NO_SSE;
+  const sse: SseSettings = {
+    ...(serverOptions.sse ?? NO_SSE),
+    plaintextBuffers: new BufferPool({ budgetBytes: SSE_PLAINTEXT_BUFFER_BYTES }),
+  };
   const logger = opts.logger.child(
     {},
     {

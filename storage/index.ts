@@ -9,6 +9,7 @@ import { LocalDrive } from './local-drive.js';
 import { readQuorum } from './quorum.js';
 import type { ObjectLayer, StorageAdmin, StorageStats } from './types.js';
 
+export { BufferPool } from './buffer-pool.js';
 /** The only door into storage/ for other folders. */
 export type {
   BucketConfigName,

@@ -121,6 +121,7 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
           plainRange,
           info.versionId,
           ctx.log,
+          ctx.sse.plaintextBuffers,
         );
       }
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
+import type { BufferLender } from '../../common/index.js';
 import {
   createDecryptStream,
   createMultipartDecryptStream,
@@ -152,7 +153,9 @@ export function sealedParts(info: ObjectInfo): SealedPart[] | undefined {
  * `info` carries plaintext sizes (PlaintextObjectLayer). The returned info is storage's for
  * the version opened (the caller compares it with `info`); the stream delivers exactly the
  * range, or fails with InternalError when any package does not authenticate — it never
- * delivers a byte that did not. The caller consumes or destroys the stream.
+ * delivers a byte that did not. The caller consumes or destroys the stream. With
+ * `plaintextBuffers`, plaintext goes into buffers lent from there while the stream is piped
+ * into an HTTP response (crypto/decrypt-stream.ts); only for that consumer.
  */
 export async function readDecrypted(
   objectLayer: ObjectLayer,
@@ -162,6 +165,7 @@ export async function readDecrypted(
   range: { start: number; end: number } | undefined,
   versionId: string | undefined,
   log: FastifyBaseLogger,
+  plaintextBuffers?: BufferLender,
 ): Promise<GetObjectResult> {
   const { encryption, target } = stored;
   const binding = objectBinding(target.bucket, target.key);
@@ -176,7 +180,11 @@ export async function readDecrypted(
         range === undefined ? undefined : { start: range.start, endInclusive: range.end },
       );
       if (range !== undefined) sealedRange = { start: plan.sealedStart, end: plan.sealedEndInclusive };
-      decrypt = createMultipartDecryptStream({ key: objectKey, aead: encryption.aead, binding }, plan);
+      decrypt = createMultipartDecryptStream(
+        { key: objectKey, aead: encryption.aead, binding },
+        plan,
+        plaintextBuffers,
+      );
     } else {
       if (encryption.nonceBase === undefined) {
         throw new S3Error('InternalError', {
@@ -191,13 +199,16 @@ export async function readDecrypted(
             ? wholeStreamRange(0)
             : packageRangeFor(plain, range.start, range.end);
       if (r !== undefined) sealedRange = { start: r.sealedStart, end: r.sealedEndInclusive };
-      decrypt = createDecryptStream({
-        key: objectKey,
-        nonceBase: encryption.nonceBase,
-        aead: encryption.aead,
-        binding,
-        ...(r === undefined ? {} : { range: r }),
-      });
+      decrypt = createDecryptStream(
+        {
+          key: objectKey,
+          nonceBase: encryption.nonceBase,
+          aead: encryption.aead,
+          binding,
+          ...(r === undefined ? {} : { range: r }),
+        },
+        plaintextBuffers,
+      );
     }
   } catch (err) {
     throw sseCryptoError(err);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pipeline, type Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import type { BufferLender } from '../../common/index.js';
 import {
   type AeadAlgorithm,
   createEncryptStream,
@@ -35,6 +36,8 @@ export interface SseSettings {
   autoEncrypt: boolean;
   /** SSE-C over plain HTTP (S3 refuses it: the key would travel in clear). For tests only. */
   allowSsecOverHttp: boolean;
+  /** Reusable buffers GETs decrypt into (buildServer lends them; absent: fresh memory per read). */
+  plaintextBuffers?: BufferLender;
 }
 
 export const NO_SSE: SseSettings = {
