@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { CryptoError } from './errors.js';
-import { nativeAead } from './native-aead.js';
+import { type NativeAead, nativeAead } from './native-aead.js';
 import {
   AEAD_IDS,
   type AeadAlgorithm,
@@ -52,8 +52,11 @@ export class PackageCipher {
   /** Nonces and AADs of a run of packages, for native/aead; grown on demand. */
   private nonces = Buffer.alloc(0);
   private aads = Buffer.alloc(0);
+  private readonly engine: NativeAead | null;
 
-  constructor(opts: StreamKeyOptions) {
+  /** `engine`: native/aead for runs (the default when built), or null for node:crypto only. */
+  constructor(opts: StreamKeyOptions, engine: NativeAead | null = nativeAead) {
+    this.engine = engine;
     checkLength('nonce base', opts.nonceBase, NONCE_BYTES);
     checkLength('binding', opts.binding, BINDING_BYTES);
     this.aead = opts.aead;
@@ -114,9 +117,9 @@ export class PackageCipher {
       throw new RangeError('sealPackages: the output must be the sealed size of the input');
     }
     if (firstIndex + n > MAX_PACKAGES) throw new RangeError('stream exceeds the maximum number of packages');
-    if (nativeAead !== null) {
+    if (this.engine !== null) {
       this.prepareRun(firstIndex, n, lastIsFinal);
-      nativeAead.seal(
+      this.engine.seal(
         AEAD_IDS[this.aead],
         this.keyBytes,
         this.nonces.subarray(0, n * NONCE_BYTES),
@@ -158,9 +161,9 @@ export class PackageCipher {
       throw new RangeError('openPackages: the output must be the plaintext size of the input');
     }
     if (lastIndex >= MAX_PACKAGES) throw new RangeError('stream exceeds the maximum number of packages');
-    if (nativeAead !== null) {
+    if (this.engine !== null) {
       this.prepareRun(firstIndex, n, lastIsFinal);
-      const opened = nativeAead.open(
+      const opened = this.engine.open(
         AEAD_IDS[this.aead],
         this.keyBytes,
         this.nonces.subarray(0, n * NONCE_BYTES),

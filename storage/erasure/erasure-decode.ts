@@ -1,4 +1,5 @@
-import { finished, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { FlushRecycler } from '../../common/index.js';
 import type { BufferPool } from '../buffer-pool.js';
 import { StorageError } from '../types.js';
 import { BITROT_HASH_SIZE_BYTES, bitrotHash, bitrotVerify } from './bitrot.js';
@@ -360,15 +361,6 @@ export function decodeParts(opts: DecodePartsOptions): Readable {
   });
 }
 
-/** The part of a Writable that tells how many written bytes it has not flushed yet. */
-interface FlushingDestination extends NodeJS.WritableStream {
-  readonly writableLength: number;
-}
-
-function isFlushingDestination(dest: NodeJS.WritableStream): dest is FlushingDestination {
-  return typeof (dest as { writableLength?: unknown }).writableLength === 'number';
-}
-
 /** How often a read waiting for a pool buffer gives back its own flushed buffers. */
 const RECLAIM_POLL_MS = 10;
 
@@ -416,12 +408,8 @@ class DecodeStream extends Readable {
   /** The prefetched next block, and the pooled buffer it is read into (null: not pooled). */
   private next: BlockFetch | null;
   private busy: boolean;
-  private dest: FlushingDestination | null;
-  /** False once the destination changed or went away: pooled buffers are then forgotten, not reused. */
-  private recycling: boolean;
-  private pushedBytes: number;
-  /** Pooled buffers whose chunks were pushed, with the pushed byte count their last chunk ends at. */
-  private readonly owned: { buf: Buffer; endBytes: number }[];
+  /** Gives pooled buffers back once the destination flushed their bytes. */
+  private readonly recycler: FlushRecycler;
   /** The latest block read started (settled or not). */
   private reading: Promise<Buffer[]> | null;
 
@@ -431,31 +419,12 @@ class DecodeStream extends Readable {
     this.block = opts.firstBlock;
     this.next = null;
     this.busy = false;
-    this.dest = null;
-    this.recycling = true;
-    this.pushedBytes = 0;
-    this.owned = [];
+    this.recycler = new FlushRecycler(this, opts.pool);
     this.reading = null;
   }
 
   override pipe<T extends NodeJS.WritableStream>(dest: T, options?: { end?: boolean }): T {
-    if (this.dest === null && this.recycling && isFlushingDestination(dest)) {
-      this.dest = dest;
-      // pipe() unpipes itself once this stream ended (pipeline does): the destination still
-      // flushes what it got. Unpiped before the end, someone else may read what follows.
-      const onUnpipe = (source: unknown): void => {
-        if (source === this && !this.readableEnded) this.stopRecycling();
-      };
-      dest.on('unpipe', onUnpipe);
-      finished(dest, (err) => {
-        dest.off('unpipe', onUnpipe);
-        // Finished: every byte was handed to the OS. Otherwise a write may still be in flight.
-        if (err) this.stopRecycling();
-        else this.reclaim(true);
-      });
-    } else {
-      this.stopRecycling();
-    }
+    this.recycler.watch(dest);
     return super.pipe(dest, options);
   }
 
@@ -481,11 +450,9 @@ class DecodeStream extends Readable {
           // If the consumer goes away, the prefetch's failure has no one to tell.
           this.next?.chunks.catch(() => undefined);
         }
-        for (const chunk of chunks) this.pushedBytes += chunk.byteLength;
-        if (current.pooled !== null) {
-          if (this.recycling) this.owned.push({ buf: current.pooled, endBytes: this.pushedBytes });
-          else this.opts.pool.forget(current.pooled);
-        }
+        let bytes = 0;
+        for (const chunk of chunks) bytes += chunk.byteLength;
+        this.recycler.pushing(bytes, current.pooled);
         for (const chunk of chunks) this.push(chunk);
         if (b === this.opts.lastBlock) this.push(null);
       },
@@ -505,8 +472,7 @@ class DecodeStream extends Readable {
       const settle = (): void => this.giveBack(next.pooled);
       next.chunks.then(settle, settle);
     }
-    if (this.dest === null) this.stopRecycling();
-    else this.reclaim(false);
+    this.recycler.destroyed();
     const onClose = this.opts.onClose;
     if (onClose) {
       const reads = [this.reading, next?.chunks].filter((r) => r !== null && r !== undefined);
@@ -525,15 +491,14 @@ class DecodeStream extends Readable {
   private fetch(blockIndex: number, readAhead: boolean): BlockFetch | null {
     const { bufferBytes, pool } = this.opts;
     if (bufferBytes === 0) return this.startRead(blockIndex, null, null);
-    if (this.dest === null || !this.recycling) {
+    if (!this.recycler.active) {
       return this.startRead(blockIndex, null, Buffer.allocUnsafeSlow(bufferBytes));
     }
-    this.reclaim(false);
-    const free = pool.tryAcquire(bufferBytes);
+    const free = this.recycler.tryAcquire(bufferBytes);
     if (free !== null) return this.startRead(blockIndex, free, free);
     if (readAhead) return null;
     const fetch: BlockFetch = { chunks: Promise.resolve([]), pooled: null };
-    const poll = setInterval(() => this.reclaim(false), RECLAIM_POLL_MS);
+    const poll = setInterval(() => this.recycler.reclaim(false), RECLAIM_POLL_MS);
     fetch.chunks = pool
       .acquire(bufferBytes)
       .finally(() => clearInterval(poll))
@@ -555,27 +520,6 @@ class DecodeStream extends Readable {
   /** A pooled buffer whose chunks were never pushed goes straight back. */
   private giveBack(buf: Buffer | null): void {
     if (buf !== null) this.opts.pool.release(buf);
-  }
-
-  /** Returns the owned buffers whose bytes the destination has flushed (all, when it finished). */
-  private reclaim(all: boolean): void {
-    const dest = this.dest;
-    if (!this.recycling || dest === null) return;
-    const flushed = all
-      ? Number.POSITIVE_INFINITY
-      : this.pushedBytes - this.readableLength - dest.writableLength;
-    while (this.owned.length > 0) {
-      const head = this.owned[0] as { buf: Buffer; endBytes: number };
-      if (head.endBytes > flushed) break;
-      this.owned.shift();
-      this.opts.pool.release(head.buf);
-    }
-  }
-
-  /** Pushed buffers may be referenced by a consumer we cannot follow: they leave the pool. */
-  private stopRecycling(): void {
-    this.recycling = false;
-    for (const { buf } of this.owned.splice(0)) this.opts.pool.forget(buf);
   }
 }
 
