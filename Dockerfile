@@ -5,15 +5,16 @@
 # One volume per drive (/data1 ... /data4: one erasure set, 2 data + 2 parity). The image builds
 # for the platform it runs on (linux/amd64, or linux/arm64 for Graviton:
 # `docker buildx build --platform linux/arm64 ...`): the native addons (lmdb, @ronomon/reed-solomon,
-# @node-rs/*, msgpackr-extract) are installed in the build stage, which has the same base image as
+# @node-rs/*, msgpackr-extract, our own native/aead) are installed in the build stage, which has the same base image as
 # the runtime stage, so their binaries match its glibc and Node ABI.
 # test/deploy/manifests.test.ts checks this file against the server (ports, variables, paths).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
-# @ronomon/reed-solomon compiles with node-gyp; the headers come with the Node.js in the image
-# (npm_config_nodedir), so the build downloads none and matches the runtime's Node exactly.
+# @ronomon/reed-solomon and native/aead compile with node-gyp; the headers (OpenSSL's too) come
+# with the Node.js in the image (npm_config_nodedir), so the build downloads none and matches the
+# runtime's Node exactly.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
@@ -26,6 +27,8 @@ WORKDIR /app
 # package's `prepare` (the build, which needs the sources); `npm rebuild` then runs the
 # dependencies' own install scripts (the native addons).
 COPY package.json package-lock.json ./
+# native/aead is a local dependency (file:native/aead): its sources come before npm ci.
+COPY native ./native
 RUN npm ci --ignore-scripts && npm rebuild
 # The sources: .dockerignore lets in only what the build needs (no tests, data, dist or
 # node_modules from the checkout).
@@ -42,6 +45,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
+# node_modules/strata-native-aead links here (the compiled binding is in native/aead/build).
+COPY --from=build /app/native ./native
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
 COPY deploy/docker/healthcheck.mjs ./deploy/docker/healthcheck.mjs

@@ -25,7 +25,12 @@ import {
   UsageError,
   usage,
 } from './cli/index.js';
-import { BuiltinKms, ObjectLayerKeyStore, type SystemObjectStore } from './crypto/index.js';
+import {
+  BuiltinKms,
+  nativeAeadAvailable,
+  ObjectLayerKeyStore,
+  type SystemObjectStore,
+} from './crypto/index.js';
 import {
   AuditLog,
   buildServer,
@@ -264,6 +269,12 @@ async function openKms(
   objectLayer: SystemObjectStore,
   logger: Logger,
 ): Promise<BuiltinKms | undefined> {
+  if (!nativeAeadAvailable()) {
+    logger.warn(
+      {},
+      'native/aead is not built (npm ci builds it with node-gyp): encryption falls back to node:crypto, which costs several times more CPU per byte',
+    );
+  }
   const rootSecret = config.sse.rootSecret;
   if (rootSecret === undefined) {
     logger.info({}, 'no KMS root secret (STRATA_KMS_SECRET_KEY): SSE-S3 and SSE-KMS are off, SSE-C works');

@@ -29,6 +29,7 @@ export {
   type SealedPart,
   wholeStreamRange,
 } from './multipart-decrypt-stream.js';
+export { nativeAeadAvailable } from './native-aead.js';
 export {
   describeSealedObjectKey,
   maskedETag,

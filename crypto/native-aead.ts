@@ -51,3 +51,8 @@ function load(): NativeAead | null {
 
 /** The binding, or null when it was not built (node:crypto is used then). */
 export const nativeAead: NativeAead | null = load();
+
+/** Whether native/aead is built and loaded (else node:crypto seals and opens every package). */
+export function nativeAeadAvailable(): boolean {
+  return nativeAead !== null;
+}

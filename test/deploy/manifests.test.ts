@@ -286,11 +286,18 @@ describe('Dockerfile', () => {
     expect(build.join('\n')).toMatch(/npm prune --omit=dev|npm ci --omit=dev/);
   });
 
-  it('the runtime stage copies only the build output, the production dependencies and the healthcheck', () => {
+  it('the runtime stage copies only the build output, the production dependencies (with native/, which node_modules links to) and the healthcheck', () => {
     const copies = runtimeStage.filter((i) => i.name === 'COPY').map((i) => i.args);
     const sources = copies.map((c) => c.replace(/--\S+\s+/g, '').split(/\s+/)[0]);
     expect(sources.sort()).toEqual(
-      ['/app/bin', '/app/dist', '/app/node_modules', '/app/package.json', HEALTHCHECK_SCRIPT].sort(),
+      [
+        '/app/bin',
+        '/app/dist',
+        '/app/native',
+        '/app/node_modules',
+        '/app/package.json',
+        HEALTHCHECK_SCRIPT,
+      ].sort(),
     );
     expect(one(runtimeStage, 'WORKDIR')?.args).toBe('/app');
     expect(dockerEnv.NODE_ENV).toBe('production');
@@ -331,6 +338,10 @@ describe('Dockerfile', () => {
       'main.ts',
       'bin/strata.js',
       HEALTHCHECK_SCRIPT,
+      'native/aead/package.json',
+      'native/aead/binding.gyp',
+      'native/aead/aead.c',
+      'native/aead/index.cjs',
       ...['cli', 'common', 'server', 'storage', 'crypto', 'iam', 'tiering'].flatMap((d) =>
         listFiles(d).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')),
       ),
@@ -339,6 +350,7 @@ describe('Dockerfile', () => {
     const unwanted = [
       'node_modules/fastify/package.json',
       'dist/main.js',
+      'native/aead/build/Release/strata_aead.node',
       'data/drive1/.strata.sys/format.json',
       '.git/HEAD',
       'bench/results/compare.json',
