@@ -25,11 +25,12 @@ ENV npm_config_nodedir=/usr/local \
 WORKDIR /app
 # Dependencies first, so a source change reuses this layer. --ignore-scripts skips the root
 # package's `prepare` (the build, which needs the sources); `npm rebuild` then runs the
-# dependencies' own install scripts (the native addons).
+# dependencies' own install scripts (the native addons), and `build:native` compiles the local
+# native/aead (npm rebuilds linked local packages only when named).
 COPY package.json package-lock.json ./
 # native/aead is a local dependency (file:native/aead): its sources come before npm ci.
 COPY native ./native
-RUN npm ci --ignore-scripts && npm rebuild
+RUN npm ci --ignore-scripts && npm rebuild && npm run build:native
 # The sources: .dockerignore lets in only what the build needs (no tests, data, dist or
 # node_modules from the checkout).
 COPY . .
