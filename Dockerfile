@@ -25,8 +25,8 @@ ENV npm_config_nodedir=/usr/local \
 WORKDIR /app
 # Dependencies first, so a source change reuses this layer. --ignore-scripts skips the root
 # package's `prepare` (the build, which needs the sources); `npm rebuild` then runs the
-# dependencies' own install scripts (the native addons), and `build:native` compiles the local
-# native/aead (npm rebuilds linked local packages only when named).
+# dependencies' own install scripts (the native addons), and `build:native` compiles our own
+# native/aead (node-gyp; the root `prepare` does the same on a plain `npm ci`).
 COPY package.json package-lock.json ./
 # native/aead is a local dependency (file:native/aead): its sources come before npm ci.
 COPY native ./native

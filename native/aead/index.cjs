@@ -1,4 +1,5 @@
 'use strict';
-// The compiled binding (node-gyp builds it on npm install/ci). crypto/native-aead.ts loads
+// The compiled binding (`npm run build:native`, which the root package's `prepare` runs on
+// npm install/ci). crypto/native-aead.ts loads
 // this and falls back to node:crypto when the build is missing.
 module.exports = require('./build/Release/strata_aead.node');
