@@ -5,7 +5,9 @@
  *
  * For AES-256-GCM and ChaCha20-Poly1305 with 64 KiB packages: sealing and opening single
  * packages (one node:crypto cipher per package, as the format requires), the same AEAD as
- * one long-lived cipher over the same bytes (the floor: what per-package set-up costs), and
+ * one long-lived cipher over the same bytes (the floor: what per-package set-up costs),
+ * runs of 16 packages into reused buffers (PackageCipher.sealPackages/openPackages, with
+ * native/aead and with node:crypto), and
  * the streaming Transforms end to end over 64 MiB fed in 1 MiB chunks. Reports MB (10^6
  * bytes of plaintext) and packages per CPU-second of this process, best of three runs.
  * Numbers seen are in bench/README.md ("Encryption").
@@ -18,8 +20,10 @@ import {
   type AeadAlgorithm,
   createDecryptStream,
   createEncryptStream,
+  nativeAeadAvailable,
   objectBinding,
   PACKAGE_PLAINTEXT_BYTES,
+  sealedSize,
 } from '../crypto/index.js';
 import { PackageCipher } from '../crypto/package-cipher.js';
 
@@ -79,6 +83,25 @@ async function main(): Promise<void> {
       }, batch * plain.byteLength),
     );
     report(`${aead} one long-lived cipher (floor)`, await longLived(aead, key, plain, batch));
+    // Runs of 16 packages into reused buffers: native/aead when built, and node:crypto.
+    const runPlain = randomBytes(batch * PACKAGE_PLAINTEXT_BYTES);
+    const runSealed = Buffer.alloc(sealedSize(runPlain.byteLength));
+    const runOut = Buffer.alloc(runPlain.byteLength);
+    const engines = [
+      ['native/aead', cipher],
+      ['node:crypto', new PackageCipher(opts, null)],
+    ] as const;
+    for (const [engine, c] of engines) {
+      if (engine === 'native/aead' && !nativeAeadAvailable()) continue;
+      report(
+        `${aead} seal run of 16, ${engine}`,
+        await measure(() => c.sealPackages(runPlain, 0, false, runSealed), runPlain.byteLength),
+      );
+      report(
+        `${aead} open run of 16, ${engine}`,
+        await measure(() => c.openPackages(runSealed, 0, false, runOut), runPlain.byteLength),
+      );
+    }
     report(
       `${aead} createEncryptStream 64 MiB`,
       await measure(() => drain(createEncryptStream(opts), body), STREAM_BYTES),
