@@ -8,6 +8,7 @@ import {
   type PackageRange,
   TAG_BYTES,
 } from './package-format.js';
+import { runStep } from './transform-step.js';
 
 export interface DecryptStreamOptions extends StreamKeyOptions {
   /**
@@ -44,24 +45,30 @@ const RUN_PACKAGES = 16;
 const LENT_BUFFER_BYTES = RUN_PACKAGES * PACKAGE_PLAINTEXT_BYTES;
 
 /**
- * Where opened plaintext is written: regions of 1 MiB buffers lent by a FlushRecycler while
- * it is active, else fresh memory of the size asked for. Every view pushed downstream must
- * be announced with `pushing` first, so the recycler knows when its buffer is free again.
+ * Where opened plaintext is written and how it leaves: regions of 1 MiB buffers lent by a
+ * FlushRecycler while it is active, else fresh memory of the size asked for. Views emitted
+ * from consecutive regions of one buffer are pushed as one chunk (at `flush`, or when the
+ * next view does not follow on), each announced to the recycler as it is pushed.
  */
 export class PlaintextBuffers {
   private readonly recycler: FlushRecycler | null;
+  private readonly push: (chunk: Buffer) => void;
   private buf: Buffer | null = null;
   private used = 0;
   private lent = false;
   private pushed = false;
+  /** Emitted bytes of the current buffer not pushed yet. */
+  private pending: Buffer | null = null;
 
-  constructor(recycler: FlushRecycler | null = null) {
+  constructor(recycler: FlushRecycler | null, push: (chunk: Buffer) => void) {
     this.recycler = recycler;
+    this.push = push;
   }
 
   /** A region of `bytes` (at most 1 MiB) to write plaintext into. */
   region(bytes: number): Buffer {
     if (this.buf === null || this.buf.byteLength - this.used < bytes) {
+      this.flush();
       this.drop();
       const lent = this.recycler?.tryAcquire(LENT_BUFFER_BYTES) ?? null;
       this.buf = lent ?? Buffer.allocUnsafeSlow(bytes);
@@ -74,14 +81,30 @@ export class PlaintextBuffers {
     return region;
   }
 
-  /** Announces a view of the latest region that is about to be pushed. */
-  pushing(view: Buffer): void {
+  /** Takes a view of the latest region for output (pushed now or with the views that follow it). */
+  emit(view: Buffer): void {
+    const p = this.pending;
+    if (p !== null && view.buffer === p.buffer && view.byteOffset === p.byteOffset + p.byteLength) {
+      this.pending = Buffer.from(p.buffer, p.byteOffset, p.byteLength + view.byteLength);
+      return;
+    }
+    this.flush();
+    this.pending = view;
+  }
+
+  /** Pushes what was emitted and not pushed yet. */
+  flush(): void {
+    const p = this.pending;
+    if (p === null) return;
+    this.pending = null;
     this.pushed = true;
-    this.recycler?.pushing(view.byteLength, this.lent ? this.buf : null);
+    this.recycler?.pushing(p.byteLength, this.lent ? this.buf : null);
+    this.push(p);
   }
 
   /** Lets go of the current buffer: a lent one nothing was pushed from goes straight back. */
   drop(): void {
+    this.pending = null;
     if (this.buf !== null && this.lent && !this.pushed) this.recycler?.giveBack(this.buf);
     this.buf = null;
   }
@@ -94,10 +117,7 @@ export class PlaintextTransform extends Transform {
   private readonly recycler: FlushRecycler | null;
   private readonly buffers: PlaintextBuffers;
   private readonly steps: { write(chunk: Buffer, emit: Emit): void; end(emit: Emit): void };
-  private readonly pushPlain: Emit = (plain) => {
-    this.buffers.pushing(plain);
-    this.push(plain);
-  };
+  private readonly emitPlain: Emit = (plain) => this.buffers.emit(plain);
 
   constructor(
     lender: BufferLender | undefined,
@@ -108,7 +128,7 @@ export class PlaintextTransform extends Transform {
   ) {
     super();
     this.recycler = lender === undefined ? null : new FlushRecycler(this, lender);
-    this.buffers = new PlaintextBuffers(this.recycler);
+    this.buffers = new PlaintextBuffers(this.recycler, (chunk) => this.push(chunk));
     this.steps = makeSteps(this.buffers);
   }
 
@@ -118,23 +138,17 @@ export class PlaintextTransform extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.steps.write(chunk, this.pushPlain);
-    } catch (err) {
-      callback(err as Error);
-      return;
-    }
-    callback();
+    runStep(callback, () => {
+      this.steps.write(chunk, this.emitPlain);
+      this.buffers.flush();
+    });
   }
 
   override _flush(callback: TransformCallback): void {
-    try {
-      this.steps.end(this.pushPlain);
-    } catch (err) {
-      callback(err as Error);
-      return;
-    }
-    callback();
+    runStep(callback, () => {
+      this.steps.end(this.emitPlain);
+      this.buffers.flush();
+    });
   }
 
   override _destroy(err: Error | null, callback: (error?: Error | null) => void): void {
@@ -160,7 +174,7 @@ export class PackageOpener {
   private remaining: number;
   private sawInput = false;
 
-  constructor(opts: DecryptStreamOptions, buffers = new PlaintextBuffers()) {
+  constructor(opts: DecryptStreamOptions, buffers: PlaintextBuffers) {
     this.cipher = new PackageCipher(opts);
     this.buffers = buffers;
     const range = opts.range;

@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { PackageCipher, type StreamKeyOptions } from './package-cipher.js';
 import { PACKAGE_PLAINTEXT_BYTES, TAG_BYTES } from './package-format.js';
+import { runStep } from './transform-step.js';
 
 export type EncryptStreamOptions = StreamKeyOptions;
 
@@ -37,24 +38,14 @@ class EncryptStream extends Transform implements EncryptingTransform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.write_(chunk);
-    } catch (err) {
-      callback(err as Error);
-      return;
-    }
-    callback();
+    runStep(callback, () => this.write_(chunk));
   }
 
   override _flush(callback: TransformCallback): void {
-    try {
+    runStep(callback, () => {
       this.sealRun(this.staging.subarray(0, this.staged), true);
       this.staged = 0;
-    } catch (err) {
-      callback(err as Error);
-      return;
-    }
-    callback();
+    });
   }
 
   private write_(chunk: Buffer): void {

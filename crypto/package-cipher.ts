@@ -118,17 +118,7 @@ export class PackageCipher {
     }
     if (firstIndex + n > MAX_PACKAGES) throw new RangeError('stream exceeds the maximum number of packages');
     if (this.engine !== null) {
-      this.prepareRun(firstIndex, n, lastIsFinal);
-      this.engine.seal(
-        AEAD_IDS[this.aead],
-        this.keyBytes,
-        this.nonces.subarray(0, n * NONCE_BYTES),
-        this.aads.subarray(0, n * PACKAGE_AAD_BYTES),
-        PACKAGE_AAD_BYTES,
-        plain,
-        out,
-        PACKAGE_PLAINTEXT_BYTES,
-      );
+      this.runNative(this.engine.seal, firstIndex, n, lastIsFinal, plain, out);
       return;
     }
     for (let i = 0; i < n; i++) {
@@ -162,17 +152,7 @@ export class PackageCipher {
     }
     if (lastIndex >= MAX_PACKAGES) throw new RangeError('stream exceeds the maximum number of packages');
     if (this.engine !== null) {
-      this.prepareRun(firstIndex, n, lastIsFinal);
-      const opened = this.engine.open(
-        AEAD_IDS[this.aead],
-        this.keyBytes,
-        this.nonces.subarray(0, n * NONCE_BYTES),
-        this.aads.subarray(0, n * PACKAGE_AAD_BYTES),
-        PACKAGE_AAD_BYTES,
-        sealed,
-        out,
-        PACKAGE_PLAINTEXT_BYTES,
-      );
+      const opened = this.runNative(this.engine.open, firstIndex, n, lastIsFinal, sealed, out);
       if (opened !== n) throw tampered(firstIndex + opened, 'authentication failed');
       return;
     }
@@ -184,6 +164,28 @@ export class PackageCipher {
         i * PACKAGE_PLAINTEXT_BYTES,
       );
     }
+  }
+
+  /** Calls native/aead's seal or open for packages firstIndex..firstIndex+n-1 (`from` into `to`). */
+  private runNative<R>(
+    call: (...args: Parameters<NativeAead['seal']>) => R,
+    firstIndex: number,
+    n: number,
+    lastIsFinal: boolean,
+    from: Uint8Array,
+    to: Uint8Array,
+  ): R {
+    this.prepareRun(firstIndex, n, lastIsFinal);
+    return call(
+      AEAD_IDS[this.aead],
+      this.keyBytes,
+      this.nonces.subarray(0, n * NONCE_BYTES),
+      this.aads.subarray(0, n * PACKAGE_AAD_BYTES),
+      PACKAGE_AAD_BYTES,
+      from,
+      to,
+      PACKAGE_PLAINTEXT_BYTES,
+    );
   }
 
   /** Writes the nonces and AADs of packages firstIndex..firstIndex+n-1 into the run buffers. */
