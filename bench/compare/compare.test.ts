@@ -21,7 +21,7 @@ function result(peer: string, value: number | null, extra: Partial<CellResult> =
   };
 }
 
-const [put, , , , , , , , , , , , small, , list] = buildMatrix({ quick: false });
+const [put, , , , , , , , , , , , small, , , smallGet, list] = buildMatrix({ quick: false });
 
 const report: CompareReport = {
   machine: {
@@ -72,8 +72,12 @@ describe('matrix', () => {
       'get-16MiB-c16',
       'small-4KiB-c16',
       'small-4KiB-c64',
+      'put-4KiB-c64',
+      'get-4KiB-c64',
       'list-100000',
     ]);
+    expect(smallGet?.metric).toBe('opsPerSec');
+    expect(smallGet?.objects).toBeGreaterThan(0);
     expect(list?.objects).toBe(100_000);
     expect(list?.metric).toBe('keysPerSec');
     expect(small?.metric).toBe('opsPerSec');

@@ -1,7 +1,7 @@
 /**
  * The cells `npm run bench:compare` measures on every peer: PUT and GET of 1 MiB and 16 MiB
- * objects at 1, 4 and 16 requests in flight, 4 KiB PUT+GET at 16 and 64, and full listings of a
- * 100,000-object prefix. `--quick` keeps every cell but shrinks what must be prepared.
+ * objects at 1, 4 and 16 requests in flight, 4 KiB PUT+GET at 16 and 64, 4 KiB PUT alone and GET
+ * alone at 64, and full listings of a 100,000-object prefix. `--quick` keeps every cell but shrinks what must be prepared.
  */
 import { formatSize } from '../load/units.js';
 
@@ -69,6 +69,19 @@ export function buildMatrix(opts: MatrixOptions): Cell[] {
       concurrency,
       metric: 'opsPerSec',
       unit: 'ops/s',
+    });
+  }
+  // Issue 4's small-object targets name PUT and GET apart: each alone, at 64 in flight.
+  for (const workload of ['put', 'get'] as const) {
+    cells.push({
+      id: `${workload}-4KiB-c64`,
+      label: `${workload.toUpperCase()} 4 KiB, c=64`,
+      workload,
+      sizeBytes: 4 * KiB,
+      concurrency: 64,
+      metric: 'opsPerSec',
+      unit: 'ops/s',
+      ...(workload === 'get' ? { objects: getObjectsFor(4 * KiB, opts.quick) } : {}),
     });
   }
   const listObjects = opts.listObjects ?? (opts.quick ? 2_000 : 100_000);
