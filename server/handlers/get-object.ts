@@ -47,94 +47,123 @@ export async function readObject(ctx: S3Context, withBody: boolean): Promise<S3R
     });
   }
   const customerKey = parseReadCustomerKey(ctx.headers);
+  // A whole-object GET of the latest version opens the object first and takes its headers
+  // from the version it opened: one metadata read instead of two (stat, then open), which
+  // is a large part of a small object's GET (bench/README.md, "Small objects").
+  const openFirst =
+    withBody &&
+    versionId === undefined &&
+    rangeHeader === undefined &&
+    partNumber === undefined &&
+    customerKey === undefined;
 
   for (let attempt = 1; ; attempt++) {
-    const info = await stat(ctx, versionId);
-    const part =
-      partNumber === undefined
-        ? undefined
-        : locatePart(info, partNumber, header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
-    // After the part check, as S3: a missing part is InvalidPart even without the SSE-C key.
-    const encryption = await storedEncryption(ctx, info, { bucket: ctx.bucket, key: ctx.key }, customerKey);
-    const headers = {
-      ...objectResponseHeaders(info, ctx.query),
-      ...lockResponseHeaders(info.metadata),
-      ...tagCountHeader(info.metadata),
-      ...sseResponseHeaders(encryption?.description),
-      ...(await readVersionHeader(ctx.objectLayer, ctx.bucket, info)),
-    };
-    const outcome = evaluatePreconditions(
-      {
-        ifMatch: header(ctx, 'if-match'),
-        ifNoneMatch: header(ctx, 'if-none-match'),
-        ifModifiedSince: header(ctx, 'if-modified-since'),
-        ifUnmodifiedSince: header(ctx, 'if-unmodified-since'),
-      },
-      info,
-    );
-    if (outcome === 'precondition-failed') throw new S3Error('PreconditionFailed');
-    if (outcome === 'not-modified') {
-      return {
-        status: 304,
-        headers: { etag: headers.etag ?? '', 'last-modified': headers['last-modified'] ?? '' },
-      };
-    }
-
-    const range = part?.range ?? resolveRange(rangeHeader, info.sizeBytes);
-    if (range.kind === 'unsatisfiable') {
-      throw withResponseHeaders(
-        new S3Error('InvalidRange', {
-          extra: { RangeRequested: rangeHeader ?? '', ActualObjectSize: String(info.sizeBytes) },
-        }),
-        { 'content-range': `bytes */${info.sizeBytes}` },
-      );
-    }
-    const partial = range.kind === 'partial';
-    const status = partial ? 206 : 200;
-    const responseHeaders: Record<string, string | number> = {
-      ...headers,
-      'content-length': partial ? range.end - range.start + 1 : info.sizeBytes,
-    };
-    if (partial) responseHeaders['content-range'] = contentRange(range.start, range.end, info.sizeBytes);
-    if (!partial && header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
-      for (const [name, value] of checksumEntries(info.metadata)) responseHeaders[name] = value;
-    }
-    if (part !== undefined) Object.assign(responseHeaders, part.headers);
-    if (!withBody) return { status, headers: responseHeaders };
-
-    const plainRange = partial ? { start: range.start, end: range.end } : undefined;
-    let result: GetObjectResult;
+    const opened = openFirst ? await openLatest(ctx) : undefined;
+    // The opened stream goes out with the response, or is destroyed on every other exit.
+    let handedOver = false;
     try {
-      if (encryption === undefined) {
-        result = await ctx.objectLayer.getObject(ctx.bucket, ctx.key, {
-          ...(plainRange === undefined ? {} : { range: plainRange }),
-          ...(versionId === undefined ? {} : { versionId }),
-        });
-      } else {
-        const objectKey = await unsealForRead(ctx.sse, encryption);
-        // The version just described, exactly: its key opens only its packages.
-        result = await readDecrypted(
-          ctx.objectLayer,
-          encryption,
-          objectKey,
-          info,
-          plainRange,
-          info.versionId,
-          ctx.log,
-          ctx.sse.plaintextBuffers,
+      const info = opened?.info ?? (await stat(ctx, versionId));
+      const part =
+        partNumber === undefined
+          ? undefined
+          : locatePart(info, partNumber, header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED');
+      // After the part check, as S3: a missing part is InvalidPart even without the SSE-C key.
+      const encryption = await storedEncryption(ctx, info, { bucket: ctx.bucket, key: ctx.key }, customerKey);
+      const headers = {
+        ...objectResponseHeaders(info, ctx.query),
+        ...lockResponseHeaders(info.metadata),
+        ...tagCountHeader(info.metadata),
+        ...sseResponseHeaders(encryption?.description),
+        ...(await readVersionHeader(ctx.objectLayer, ctx.bucket, info)),
+      };
+      const outcome = evaluatePreconditions(
+        {
+          ifMatch: header(ctx, 'if-match'),
+          ifNoneMatch: header(ctx, 'if-none-match'),
+          ifModifiedSince: header(ctx, 'if-modified-since'),
+          ifUnmodifiedSince: header(ctx, 'if-unmodified-since'),
+        },
+        info,
+      );
+      if (outcome === 'precondition-failed') throw new S3Error('PreconditionFailed');
+      if (outcome === 'not-modified') {
+        return {
+          status: 304,
+          headers: { etag: headers.etag ?? '', 'last-modified': headers['last-modified'] ?? '' },
+        };
+      }
+
+      const range = part?.range ?? resolveRange(rangeHeader, info.sizeBytes);
+      if (range.kind === 'unsatisfiable') {
+        throw withResponseHeaders(
+          new S3Error('InvalidRange', {
+            extra: { RangeRequested: rangeHeader ?? '', ActualObjectSize: String(info.sizeBytes) },
+          }),
+          { 'content-range': `bytes */${info.sizeBytes}` },
         );
       }
-    } catch (err) {
-      throw objectReadError(err, { bucket: ctx.bucket, key: ctx.key }, ctx.method);
+      const partial = range.kind === 'partial';
+      const status = partial ? 206 : 200;
+      const responseHeaders: Record<string, string | number> = {
+        ...headers,
+        'content-length': partial ? range.end - range.start + 1 : info.sizeBytes,
+      };
+      if (partial) responseHeaders['content-range'] = contentRange(range.start, range.end, info.sizeBytes);
+      if (!partial && header(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
+        for (const [name, value] of checksumEntries(info.metadata)) responseHeaders[name] = value;
+      }
+      if (part !== undefined) Object.assign(responseHeaders, part.headers);
+      if (!withBody) return { status, headers: responseHeaders };
+
+      if (opened !== undefined && encryption === undefined) {
+        handedOver = true;
+        return { status, headers: responseHeaders, body: opened.stream };
+      }
+      const plainRange = partial ? { start: range.start, end: range.end } : undefined;
+      let result: GetObjectResult;
+      try {
+        if (encryption === undefined) {
+          result = await ctx.objectLayer.getObject(ctx.bucket, ctx.key, {
+            ...(plainRange === undefined ? {} : { range: plainRange }),
+            ...(versionId === undefined ? {} : { versionId }),
+          });
+        } else {
+          const objectKey = await unsealForRead(ctx.sse, encryption);
+          // The version just described, exactly: its key opens only its packages.
+          result = await readDecrypted(
+            ctx.objectLayer,
+            encryption,
+            objectKey,
+            info,
+            plainRange,
+            info.versionId,
+            ctx.log,
+            ctx.sse.plaintextBuffers,
+          );
+        }
+      } catch (err) {
+        throw objectReadError(err, { bucket: ctx.bucket, key: ctx.key }, ctx.method);
+      }
+      // The object may have been replaced between stat and open: headers and range
+      // would then describe another version. Retry with the new one.
+      if (result.info.etag !== info.etag || result.info.sizeBytes !== info.sizeBytes) {
+        result.stream.destroy();
+        if (attempt >= MAX_OPEN_ATTEMPTS) throw new S3Error('ServiceUnavailable');
+        continue;
+      }
+      return { status, headers: responseHeaders, body: result.stream };
+    } finally {
+      if (!handedOver) opened?.stream.destroy();
     }
-    // The object may have been replaced between stat and open: headers and range
-    // would then describe another version. Retry with the new one.
-    if (result.info.etag !== info.etag || result.info.sizeBytes !== info.sizeBytes) {
-      result.stream.destroy();
-      if (attempt >= MAX_OPEN_ATTEMPTS) throw new S3Error('ServiceUnavailable');
-      continue;
-    }
-    return { status, headers: responseHeaders, body: result.stream };
+  }
+}
+
+/** Opens the latest version (errors as stat's: a delete marker is NoSuchKey with its headers). */
+async function openLatest(ctx: S3Context): Promise<GetObjectResult> {
+  try {
+    return await ctx.objectLayer.getObject(ctx.bucket, ctx.key, {});
+  } catch (err) {
+    throw objectReadError(err, { bucket: ctx.bucket, key: ctx.key }, ctx.method);
   }
 }
 
