@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { Packr } from 'msgpackr';
 import { authenticate } from '../server/auth/authenticate.js';
 import { SigningKeyCache } from '../server/auth/signing-key.js';
-import type { AuthRequest, Credentials } from '../server/auth/types.js';
+import { DOC_KEY, DOC_NOW, docGetObject, docLookup } from '../server/auth/sigv4-doc-example.js';
 import { contentsXml } from '../server/listing.js';
 import { objectRecordV2 } from '../storage/fixtures/golden-records.js';
 import type { ObjectInfo } from '../storage/index.js';
@@ -46,37 +46,14 @@ function report(label: string, opsPerCpuSecond: number, unit: string): void {
   );
 }
 
-// The AWS SigV4 documentation's GetObject example (also server/auth/authenticate.test.ts).
-const KEY: Credentials = {
-  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-};
-const SIGNED_GET: AuthRequest = {
-  method: 'GET',
-  rawPath: '/test.txt',
-  rawQuery: '',
-  headers: {
-    host: 'examplebucket.s3.amazonaws.com',
-    range: 'bytes=0-9',
-    'x-amz-content-sha256': 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-    'x-amz-date': '20130524T000000Z',
-    authorization:
-      'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,' +
-      'SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,' +
-      'Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
-  },
-};
-
 function main(): void {
   console.log(`${secondsPerCase}s x ${RUNS} runs per case, best run; Node ${process.version}`);
 
-  const authOpts = {
-    lookup: (id: string) => (id === KEY.accessKeyId ? KEY : undefined),
-    region: 'us-east-1',
-    nowMs: Date.UTC(2013, 4, 24, 0, 0, 0),
-  };
+  // The AWS SigV4 documentation's GetObject example (also server/auth/authenticate.test.ts).
+  const SIGNED_GET = docGetObject();
+  const authOpts = { lookup: docLookup, region: 'us-east-1', nowMs: DOC_NOW };
   const cached = new SigningKeyCache();
-  if (authenticate(SIGNED_GET, { ...authOpts, signingKeys: cached }).accessKeyId !== KEY.accessKeyId) {
+  if (authenticate(SIGNED_GET, { ...authOpts, signingKeys: cached }).accessKeyId !== DOC_KEY.accessKeyId) {
     throw new Error('the example request did not verify');
   }
   report(

@@ -23,6 +23,7 @@ import {
   parseQuery,
 } from './canonical-request.js';
 import { SigningKeyCache, signingKey } from './signing-key.js';
+import { DOC_KEY, DOC_NOW, docAuth, docGetObject, docLookup, EMPTY } from './sigv4-doc-example.js';
 import { hmacHex, sha256Hex, stringToSign } from './string-to-sign.js';
 import type { AuthRequest, Credentials } from './types.js';
 
@@ -361,32 +362,8 @@ describe('canonical URI and query, S3 rules', () => {
 // Payload in a Single Chunk" (sig-v4-header-based-auth.html), "Authenticating Requests: Using Query
 // Parameters" (sigv4-query-string-auth.html) and the chunked-upload seed (sigv4-streaming.html).
 // ---------------------------------------------------------------------------
-const DOC_KEY: Credentials = {
-  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-};
-const DOC_NOW = Date.UTC(2013, 4, 24, 0, 0, 0);
-const docLookup = (id: string): Credentials | undefined => (id === DOC_KEY.accessKeyId ? DOC_KEY : undefined);
-const docAuth = (signedHeaders: string, signature: string): string =>
-  `AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,SignedHeaders=${signedHeaders},Signature=${signature}`;
-const EMPTY = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const opts = { lookup: docLookup, region: 'us-east-1', nowMs: DOC_NOW };
 
-const docGetObject = (): AuthRequest => ({
-  method: 'GET',
-  rawPath: '/test.txt',
-  rawQuery: '',
-  headers: {
-    host: 'examplebucket.s3.amazonaws.com',
-    range: 'bytes=0-9',
-    'x-amz-content-sha256': EMPTY,
-    'x-amz-date': '20130524T000000Z',
-    authorization: docAuth(
-      'host;range;x-amz-content-sha256;x-amz-date',
-      'f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41',
-    ),
-  },
-});
 const docPresigned = (): AuthRequest => ({
   method: 'GET',
   rawPath: '/test.txt',
